@@ -1,0 +1,110 @@
+"""Raw bytes to a clean UTF-8, NFC ``Record``, repairing and recording encoding faults.
+
+Real feeds often declare one encoding in leader/09 and carry the other; Library of
+Congress records come in NFD. Every repair is named so it can be counted and shown.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from pymarc.marc8 import MARC8ToUnicode
+
+from normalizers.marc import Field, MarcError, Record, decode_field, split_iso2709
+
+REPAIR_DECLARED_UTF8_IS_MARC8 = "leader/09 says UTF-8 but data is MARC-8: converted"
+REPAIR_DECLARED_MARC8_IS_UTF8 = "leader/09 says MARC-8 but data is UTF-8: read as UTF-8"
+REPAIR_MARC8_CONVERTED = "MARC-8 converted to UTF-8"
+REPAIR_BAD_UTF8 = "invalid UTF-8 bytes replaced"
+REPAIR_NFD = "decomposed (NFD) text composed to NFC"
+REPAIR_CONTROL_CHARS = "control characters removed"
+
+
+@dataclass
+class Decoded:
+    record: Record
+    repairs: list[str] = field(default_factory=list)
+
+
+def decode_iso2709(data: bytes) -> Decoded:
+    """Parse and repair one ISO 2709 record; raises MarcError if it cannot be read."""
+    leader, raw_fields = split_iso2709(data)
+    if not raw_fields:
+        raise MarcError("record has no fields")
+    encoding, repairs = _choose_encoding(leader, data)
+    fields = [decode_field(tag, _decode_bytes(raw, encoding)) for tag, raw in raw_fields]
+    record = Record(leader[:9] + "a" + leader[10:], fields)
+    repairs += normalize_text(record)
+    return Decoded(record, repairs)
+
+
+def _choose_encoding(leader: str, data: bytes) -> tuple[str, list[str]]:
+    body = data[24:]
+    valid_utf8 = _is_utf8(body)
+    if leader[9] == "a":
+        if valid_utf8:
+            return "utf-8", []
+        if b"\x1b" in body or _looks_marc8(body):
+            return "marc-8", [REPAIR_DECLARED_UTF8_IS_MARC8]
+        return "utf-8-replace", [REPAIR_BAD_UTF8]
+    if body.isascii():
+        return "utf-8", []
+    if valid_utf8 and b"\x1b" not in body:
+        return "utf-8", [REPAIR_DECLARED_MARC8_IS_UTF8]
+    return "marc-8", [REPAIR_MARC8_CONVERTED]
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _looks_marc8(data: bytes) -> bool:
+    """MARC-8 combining marks (0xE0-0xFE) precede an ASCII base letter."""
+    return any(0xE0 <= data[i] <= 0xFE and 0x41 <= data[i + 1] <= 0x7A
+               for i in range(len(data) - 1))
+
+
+def _decode_bytes(raw: bytes, encoding: str) -> str:
+    if encoding == "utf-8":
+        return raw.decode("utf-8")
+    if encoding == "utf-8-replace":
+        return raw.decode("utf-8", "replace")
+    # The converter drops the 0x1F subfield delimiter, so convert between delimiters.
+    converter = MARC8ToUnicode(quiet=True)
+    return "\x1f".join(
+        str(converter.translate(chunk))  # type: ignore[no-untyped-call]
+        for chunk in raw.split(b"\x1f"))
+
+
+def normalize_text(record: Record) -> list[str]:
+    """Compose every value to NFC and drop control characters; name what changed."""
+    changed: set[str] = set()
+    for fld in record.fields:
+        if fld.data is not None:
+            fld.data = _clean(fld.data, changed)
+        else:
+            fld.subfields = [(code, _clean(value, changed)) for code, value in fld.subfields]
+    return sorted(changed)
+
+
+def _clean(text: str, changed: set[str]) -> str:
+    if not text.isascii():
+        composed = unicodedata.normalize("NFC", text)
+        if composed != text:
+            changed.add(REPAIR_NFD)
+            text = composed
+    if any(ord(c) < 0x20 for c in text):
+        changed.add(REPAIR_CONTROL_CHARS)
+        text = "".join(c if ord(c) >= 0x20 else " " for c in text)
+    return text
+
+
+def record_from_fields(leader: str, fields: list[Field]) -> Decoded:
+    """A record already decoded to text (MARCXML, OAI), normalized the same way."""
+    record = Record(leader[:9] + "a" + leader[10:], fields)
+    return Decoded(record, normalize_text(record))

@@ -1,0 +1,57 @@
+"""A catalog entry as a cataloguer copies it: the preferred record plus every holding.
+
+Holdings are added as 852 fields ($a library code, $b library name, $h call number), so
+copy cataloguing through SRU, Z39.50 or the API gets the best record and who holds it.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from normalizers.decode import decode_iso2709
+from normalizers.marc import Field, Record, to_iso2709, to_marcxml, to_marcxml_element
+from search.document import CatalogDocument
+
+
+def record_of(doc: CatalogDocument, with_holdings: bool = True) -> Record:
+    """The entry's preferred MARC record (decoded), with its visible holdings as 852s."""
+    record = decode_iso2709(doc.marc).record if doc.marc else _minimal(doc)
+    if with_holdings:
+        record.fields = [f for f in record.fields if f.tag != "852"]
+        record.fields += [_holding_field(h.library, h.library_name, h.call_number)
+                          for h in doc.holdings]
+    return record
+
+
+def _holding_field(code: str, name: str, call_number: str) -> Field:
+    subfields = [("a", code)]
+    if name:
+        subfields.append(("b", name))
+    if call_number:
+        subfields.append(("h", call_number))
+    return Field("852", " ", " ", subfields)
+
+
+def _minimal(doc: CatalogDocument) -> Record:
+    """A skeleton record for entries that came without MARC (Dublin Core feeds)."""
+    fields = [Field("001", data=doc.id)]
+    fields += [Field("020", " ", " ", [("a", isbn)]) for isbn in doc.isbns]
+    if doc.creators:
+        fields.append(Field("100", "1", " ", [("a", doc.creators[0])]))
+    fields.append(Field("245", "0", "0", [("a", doc.title)]))
+    if doc.publisher or doc.year:
+        fields.append(Field("260", " ", " ", [("b", doc.publisher), ("c", str(doc.year or ""))]))
+    fields += [Field("650", " ", "4", [("a", s)]) for s in doc.subjects]
+    return Record("00000nam a2200000 a 4500", fields)
+
+
+def iso2709_of(doc: CatalogDocument, with_holdings: bool = True) -> bytes:
+    return to_iso2709(record_of(doc, with_holdings))
+
+
+def marcxml_of(doc: CatalogDocument, with_holdings: bool = True) -> bytes:
+    return to_marcxml(record_of(doc, with_holdings))
+
+
+def marcxml_element_of(doc: CatalogDocument, with_holdings: bool = True) -> etree._Element:
+    return to_marcxml_element(record_of(doc, with_holdings))

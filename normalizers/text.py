@@ -1,0 +1,55 @@
+"""Vietnamese-aware text forms: NFC for storage and display, folded for matching.
+
+Folding lowercases, strips combining marks and maps đ/Đ to d (đ has no Unicode
+decomposition, so stripping marks alone leaves it). "Nguyễn Du" folds to "nguyen du".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ı": "i", "ł": "l",
+                          "Ł": "l", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe",
+                          "Œ": "oe", "ß": "ss", "ʻ": "", "ʼ": "", "‘": "", "’": "", "'": ""})
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip diacritics, đ -> d. Idempotent."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_SPECIAL))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped).lower().translate(_SPECIAL)
+
+
+def exact(text: str) -> str:
+    """Lowercased NFC, diacritics kept: the form that ranks exact-diacritic matches first."""
+    return nfc(text).lower()
+
+
+def words(text: str) -> list[str]:
+    """Word tokens of a text (any script), as typed."""
+    return _WORD.findall(text)
+
+
+def folded_words(text: str) -> list[str]:
+    return words(fold(text))
+
+
+def clean_punctuation(text: str) -> str:
+    """Trim ISBD punctuation that MARC subfields carry at their ends (" /", " :", ".")."""
+    text = text.strip()
+    while text and text[-1] in " /:;,=.":
+        if text.endswith("...") or (text[-1] == "." and _is_initial(text)):
+            break
+        text = text[:-1].rstrip()
+    return text
+
+
+def _is_initial(text: str) -> bool:
+    """'Smith, J.' keeps its final period: one capital letter before it."""
+    return len(text) >= 2 and text[-2].isupper() and (len(text) == 2 or not text[-3].isalpha())

@@ -1,0 +1,130 @@
+"""The read model: one catalog entry (a cluster of member records) as the backends hold it.
+
+A ``CatalogDocument`` carries everything a response needs, so serving code reads only the
+search backend: display fields, the preferred MARC record, holdings of every library and
+the ids of the member records.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Holding:
+    library: str  # source code, ISIL-style ("VN-DT-001")
+    library_name: str = ""
+    library_type: str = ""
+    district: str = ""
+    call_number: str = ""
+    record_id: str = ""  # the member record this holding comes from
+    restricted: bool = False
+
+
+@dataclass(frozen=True)
+class CatalogDocument:
+    id: str
+    title: str
+    responsibility: str = ""
+    creators: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
+    publisher: str = ""
+    place: str = ""
+    year: int | None = None
+    edition: str = ""
+    isbns: tuple[str, ...] = ()
+    issns: tuple[str, ...] = ()
+    identifiers: tuple[str, ...] = ()  # LCCN, OCLC and other system numbers, 024
+    language: str = ""
+    format: str = "book"
+    classification: tuple[str, ...] = ()
+    series: tuple[str, ...] = ()
+    physical: str = ""
+    notes: tuple[str, ...] = ()
+    holdings: tuple[Holding, ...] = ()
+    member_ids: tuple[str, ...] = ()
+    marc: bytes = b""  # preferred record, ISO 2709 UTF-8, without added holdings
+    added: str = ""  # ISO timestamp the entry first appeared ("what is new")
+    updated: str = ""
+
+    @property
+    def restricted(self) -> bool:
+        """An entry whose every holding is restricted is invisible to the public."""
+        return bool(self.holdings) and all(h.restricted for h in self.holdings)
+
+    def libraries(self, include_restricted: bool) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(
+            h.library for h in self.holdings if include_restricted or not h.restricted))
+
+    def visible_to(self, libraries: frozenset[str] | None, sees_restricted: bool) -> (
+            CatalogDocument | None):
+        """This entry as a caller with that scope sees it, or None if it is out of scope."""
+        kept = tuple(h for h in self.holdings
+                     if (sees_restricted or not h.restricted)
+                     and (libraries is None or h.library in libraries))
+        if self.holdings and not kept:
+            return None
+        if not self.holdings and libraries is not None:
+            return None
+        if len(kept) == len(self.holdings):
+            return self
+        return _replace_holdings(self, kept)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["marc"] = self.marc.decode("utf-8", "replace")
+        return data
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str) -> CatalogDocument:
+        data = json.loads(text)
+        data["holdings"] = tuple(Holding(**h) for h in data.get("holdings", ()))
+        data["marc"] = data.get("marc", "").encode("utf-8")
+        for name in ("creators", "subjects", "isbns", "issns", "identifiers",
+                     "classification", "series", "notes", "member_ids"):
+            data[name] = tuple(data.get(name, ()))
+        return cls(**data)
+
+
+def _replace_holdings(doc: CatalogDocument, holdings: tuple[Holding, ...]) -> CatalogDocument:
+    from dataclasses import replace
+
+    return replace(doc, holdings=holdings)
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: list[CatalogDocument]
+    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScanEntry:
+    term: str  # display form
+    count: int  # entries in scope that carry it
+
+
+@dataclass(frozen=True)
+class BackendStats:
+    entries: int
+    backend: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    backend: str
+    detail: str = ""

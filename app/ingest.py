@@ -1,0 +1,135 @@
+"""The ingest writer: RawRecords -> parsed, repaired, stored, clustered, queued for index.
+
+``apply_batch`` runs inside the caller's transaction, so a harvester can commit a page of
+records together with its checkpoint; ``ingest_records`` is the file path, committing
+every ``batch_size`` records. Re-running either on the same input changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from harvesters.raw import RawRecord
+from normalizers.bib import bib_from_record
+from normalizers.clustering import Clusterer
+from normalizers.holdings import call_number
+from normalizers.marc import MarcError, to_iso2709
+from normalizers.parse import parse_raw
+from store.db import now, transaction
+from store.records import NormalizedRecord, mark_deleted, put_record, queue_for_index, set_aside
+from store.sources import Source
+
+REPAIR_NO_001 = "no 001 control number: id derived from the record's content"
+
+
+@dataclass
+class IngestCounts:
+    read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    set_aside: int = 0
+    repaired: int = 0
+    repairs: dict[str, int] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+
+    def add(self, other: IngestCounts) -> None:
+        for name in ("read", "added", "updated", "unchanged", "deleted", "set_aside",
+                     "repaired"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for reason, count in other.repairs.items():
+            self.repairs[reason] = self.repairs.get(reason, 0) + count
+
+    @property
+    def per_second(self) -> float:
+        return self.read / max(time.monotonic() - self.started, 1e-9)
+
+    def summary(self) -> str:
+        return (f"{self.read} read, {self.added} added, {self.updated} updated, "
+                f"{self.deleted} deleted, {self.set_aside} set aside, "
+                f"{self.unchanged} unchanged, {self.repaired} repaired, "
+                f"{self.per_second:,.0f} records/s")
+
+
+def apply_batch(conn: sqlite3.Connection, source: Source, raws: Iterable[RawRecord],
+                clusterer: Clusterer) -> IngestCounts:
+    """Store a batch inside the caller's open transaction."""
+    counts = IngestCounts()
+    changed: set[str] = set()
+    for raw in raws:
+        counts.read += 1
+        changed |= _apply_one(conn, source, raw, clusterer, counts)
+    queue_for_index(conn, changed)
+    return counts
+
+
+def _apply_one(conn: sqlite3.Connection, source: Source, raw: RawRecord,
+               clusterer: Clusterer, counts: IngestCounts) -> set[str]:
+    if raw.deleted and raw.local_id:
+        return _delete(conn, source, raw.local_id, raw.datestamp, clusterer, counts)
+    try:
+        decoded = parse_raw(raw)
+    except (MarcError, ValueError, UnicodeError) as error:
+        counts.set_aside += set_aside(conn, source.code, raw.origin, raw.position, raw.data,
+                                      str(error))
+        return set()
+    record = decoded.record
+    local_id = raw.local_id or record.control("001").strip()
+    if not local_id:
+        local_id = "h" + hashlib.sha1(raw.data).hexdigest()[:16]
+        decoded.repairs.append(REPAIR_NO_001)
+    if record.leader[5:6] == "d" or raw.deleted:
+        return _delete(conn, source, local_id, raw.datestamp, clusterer, counts)
+    if decoded.repairs:
+        counts.repaired += 1
+        for reason in decoded.repairs:
+            counts.repairs[reason] = counts.repairs.get(reason, 0) + 1
+    normalized = NormalizedRecord(
+        source=source.code, local_id=local_id, raw=raw.data,
+        raw_hash=hashlib.sha1(raw.data).hexdigest(), marc=to_iso2709(record),
+        bib_json=bib_from_record(record).dumps(), repairs=tuple(decoded.repairs),
+        call_number=call_number(record, source.holdings_field),
+        restricted=source.restricted, datestamp=raw.datestamp)
+    change, record_id = put_record(conn, normalized)
+    if change == "unchanged":
+        counts.unchanged += 1
+        return set()
+    counts.added += change == "added"
+    counts.updated += change == "updated"
+    return clusterer.place(conn, record_id)
+
+
+def _delete(conn: sqlite3.Connection, source: Source, local_id: str, datestamp: str | None,
+            clusterer: Clusterer, counts: IngestCounts) -> set[str]:
+    change, record_id = mark_deleted(conn, source.code, local_id, datestamp)
+    if change != "deleted" or record_id is None:
+        counts.unchanged += 1
+        return set()
+    counts.deleted += 1
+    return clusterer.remove(conn, record_id)
+
+
+def ingest_records(conn: sqlite3.Connection, source: Source, raws: Iterable[RawRecord],
+                   clusterer: Clusterer, *, batch_size: int = 500,
+                   after_batch: Callable[[IngestCounts], None] | None = None) -> IngestCounts:
+    """Ingest a stream, one transaction per batch; ``after_batch`` sees running totals."""
+    total = IngestCounts()
+    for batch in _batches(iter(raws), batch_size):
+        with transaction(conn):
+            total.add(apply_batch(conn, source, batch, clusterer))
+            conn.execute("UPDATE sources SET last_ingest_at=? WHERE code=?",
+                         (now(), source.code))
+        if after_batch:
+            after_batch(total)
+    return total
+
+
+def _batches(items: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+    while batch := list(islice(items, size)):
+        yield batch

@@ -1,0 +1,188 @@
+"""MARC21 -> ``Bib``, the common bibliographic model every later step reads."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from normalizers.isbn import isbn13, issn
+from normalizers.marc import Record
+from normalizers.text import clean_punctuation
+
+_YEAR = re.compile(r"(1[4-9][0-9]{2}|20[0-9]{2})")
+_PAGES = re.compile(r"([0-9]+)\s*(?:p\b|pages|tr\b|trang)", re.IGNORECASE)
+
+
+@dataclass
+class Bib:
+    title: str
+    local_id: str = ""
+    responsibility: str = ""
+    creators: list[str] = field(default_factory=list)
+    subjects: list[str] = field(default_factory=list)
+    publisher: str = ""
+    place: str = ""
+    year: int | None = None
+    edition: str = ""
+    isbns: list[str] = field(default_factory=list)
+    invalid_isbns: list[str] = field(default_factory=list)
+    issns: list[str] = field(default_factory=list)
+    identifiers: list[str] = field(default_factory=list)
+    language: str = ""
+    format: str = "book"
+    classification: list[str] = field(default_factory=list)
+    series: list[str] = field(default_factory=list)
+    physical: str = ""
+    pages: int | None = None
+    volume: str = ""
+    notes: list[str] = field(default_factory=list)
+    encoding_level: str = " "
+    non_filing: int = 0
+
+    def dumps(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str) -> Bib:
+        data: dict[str, Any] = json.loads(text)
+        return cls(**data)
+
+
+def bib_from_record(record: Record) -> Bib:
+    title_field = record.first("245")
+    return Bib(
+        title=_title(record),
+        local_id=record.control("001").strip(),
+        responsibility=clean_punctuation(title_field.get("c") or "") if title_field else "",
+        creators=_creators(record),
+        subjects=_subjects(record),
+        publisher=_publication(record, "b"),
+        place=_publication(record, "a"),
+        year=_year(record),
+        edition=clean_punctuation(record.subfield("250", "a")),
+        isbns=_isbns(record, "a"),
+        invalid_isbns=_isbns(record, "z"),
+        issns=_dedupe(v for f in record.get_fields("022") if (v := issn(f.get("a") or ""))),
+        identifiers=_identifiers(record),
+        language=_language(record),
+        format=_format(record),
+        classification=_classification(record),
+        series=_dedupe(clean_punctuation(f.text("av")) for f in record.get_fields("490", "830")),
+        physical=" ".join(clean_punctuation(_join(record, "300", "abc")).split()),
+        pages=_pages(record),
+        volume=_volume(record),
+        notes=[f.text("a") for f in record.get_fields("500", "520", "505") if f.text("a")][:10],
+        encoding_level=record.leader[17:18] or " ",
+        non_filing=_non_filing(record),
+    )
+
+
+def _title(record: Record) -> str:
+    found = record.first("245")
+    if found is None:
+        return ""
+    parts = [clean_punctuation(v) for c, v in found.subfields if c in "abfgknps"]
+    return " : ".join(p for p in parts[:2] if p) + "".join(
+        ". " + p for p in parts[2:] if p) if parts else ""
+
+
+def _creators(record: Record) -> list[str]:
+    names = [clean_punctuation(f.text("abcdq")) for f in record.get_fields("100", "110", "111")]
+    names += [clean_punctuation(f.text("abcdq")) for f in record.get_fields("700", "710", "711")]
+    return _dedupe(n for n in names if n)
+
+
+def _subjects(record: Record) -> list[str]:
+    tags = ("600", "610", "611", "630", "650", "651", "653", "655")
+    return _dedupe(clean_punctuation(" -- ".join(
+        v.strip() for c, v in f.subfields if c in "abcdtvxyz" and v.strip()))
+        for f in record.get_fields(*tags))[:30]
+
+
+def _publication(record: Record, code: str) -> str:
+    for fld in record.get_fields("264", "260"):
+        if fld.tag == "264" and fld.ind2 not in ("1", " "):
+            continue
+        value = fld.get(code)
+        if value:
+            return clean_punctuation(value).strip("[] ")
+    return ""
+
+
+def _year(record: Record) -> int | None:
+    fixed = record.control("008")
+    if len(fixed) >= 11 and fixed[7:11].isdigit():
+        return int(fixed[7:11])
+    for fld in record.get_fields("264", "260"):
+        match = _YEAR.search(fld.get("c") or "")
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _isbns(record: Record, code: str) -> list[str]:
+    return _dedupe(v for f in record.get_fields("020") for raw in f.values(code)
+                   if (v := isbn13(raw)))
+
+
+def _identifiers(record: Record) -> list[str]:
+    found = [f"lccn:{v.strip()}" for f in record.get_fields("010") for v in f.values("a")]
+    found += [v.strip() for f in record.get_fields("035") for v in f.values("a")]
+    found += [v.strip() for f in record.get_fields("024") for v in f.values("a")]
+    return _dedupe(v for v in found if v)
+
+
+def _language(record: Record) -> str:
+    fixed = record.control("008")
+    code = fixed[35:38].strip() if len(fixed) >= 38 else ""
+    return code or (record.subfield("041", "a")[:3])
+
+
+def _format(record: Record) -> str:
+    kind, level = record.leader[6:7], record.leader[7:8]
+    fixed = record.control("008")
+    if kind in "at" and level in "bis":
+        return "serial"
+    if kind in "at":
+        online = len(fixed) > 23 and fixed[23] in "os"
+        return "ebook" if online or _is_online(record) else "book"
+    return {"m": "computer-file", "e": "map", "f": "map", "c": "score", "d": "score",
+            "i": "audio", "j": "audio", "g": "video", "k": "image", "r": "object",
+            "p": "mixed"}.get(kind, "book")
+
+
+def _is_online(record: Record) -> bool:
+    return any("online" in (f.get("a") or "") for f in record.get_fields("338"))
+
+
+def _classification(record: Record) -> list[str]:
+    found = [f.text("a") for f in record.get_fields("082", "080", "084")]
+    found += [f.text("ab").replace(" ", "") for f in record.get_fields("050")]
+    return _dedupe(v.strip() for v in found if v.strip())
+
+
+def _pages(record: Record) -> int | None:
+    match = _PAGES.search(record.subfield("300", "a"))
+    return int(match.group(1)) if match else None
+
+
+def _volume(record: Record) -> str:
+    parts = [v for f in record.get_fields("245") for v in f.values("np")]
+    parts += [v for f in record.get_fields("490", "830") for v in f.values("v")]
+    return " ".join(clean_punctuation(p) for p in parts if p.strip())
+
+
+def _non_filing(record: Record) -> int:
+    found = record.first("245")
+    return int(found.ind2) if found and found.ind2.isdigit() else 0
+
+
+def _join(record: Record, tag: str, codes: str) -> str:
+    found = record.first(tag)
+    return found.text(codes) if found else ""
+
+
+def _dedupe(values: Any) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))

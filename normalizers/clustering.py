@@ -1,0 +1,62 @@
+"""Cluster assignment: which catalog entry a member record belongs to.
+
+The walking skeleton's ``SingletonClusterer`` gives each record its own entry; the
+deduplicating clusterer (same protocol) groups copies of one manifestation. A cluster id
+is ``uc`` + the store id of the record that founded it, so it stays stable while any
+member remains.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Protocol
+
+from store.db import now
+from store.records import set_cluster
+
+
+class Clusterer(Protocol):
+    def place(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
+        """(Re)assign a live record; return every cluster id whose entry changed."""
+
+    def remove(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
+        """Take a deleted record out of its cluster; return the changed cluster ids."""
+
+
+def cluster_id_for(record_id: int) -> str:
+    return f"uc{record_id}"
+
+
+def open_cluster(conn: sqlite3.Connection, record_id: int) -> str:
+    cluster_id = cluster_id_for(record_id)
+    conn.execute("INSERT OR IGNORE INTO clusters (id, created_at) VALUES (?,?)",
+                 (cluster_id, now()))
+    set_cluster(conn, record_id, cluster_id)
+    return cluster_id
+
+
+def current_cluster(conn: sqlite3.Connection, record_id: int) -> str | None:
+    row = conn.execute("SELECT cluster_id FROM records WHERE id=?", (record_id,)).fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+def drop_if_empty(conn: sqlite3.Connection, cluster_id: str) -> None:
+    live = conn.execute("SELECT 1 FROM records WHERE cluster_id=? AND deleted=0 LIMIT 1",
+                        (cluster_id,)).fetchone()
+    if live is None:
+        conn.execute("DELETE FROM clusters WHERE id=?", (cluster_id,))
+
+
+class SingletonClusterer:
+    """One entry per record: the skeleton's behaviour, and dedup switched off."""
+
+    def place(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
+        return {current_cluster(conn, record_id) or open_cluster(conn, record_id)}
+
+    def remove(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
+        cluster_id = current_cluster(conn, record_id)
+        if cluster_id is None:
+            return set()
+        set_cluster(conn, record_id, None)
+        drop_if_empty(conn, cluster_id)
+        return {cluster_id}

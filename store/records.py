@@ -1,0 +1,102 @@
+"""Member records in the store: add, replace, delete, set aside. Idempotent by content hash."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Literal
+
+from store.db import now
+
+Change = Literal["added", "updated", "unchanged", "deleted", "absent"]
+
+
+@dataclass(frozen=True)
+class NormalizedRecord:
+    source: str
+    local_id: str
+    raw: bytes
+    raw_hash: str
+    marc: bytes
+    bib_json: str
+    repairs: tuple[str, ...]
+    call_number: str
+    restricted: bool
+    datestamp: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    id: int
+    source: str
+    local_id: str
+    cluster_id: str | None
+    deleted: bool
+
+
+def find_record(conn: sqlite3.Connection, source: str, local_id: str) -> StoredRecord | None:
+    row = conn.execute("SELECT id, source, local_id, cluster_id, deleted, raw_hash FROM records "
+                       "WHERE source=? AND local_id=?", (source, local_id)).fetchone()
+    if row is None:
+        return None
+    return StoredRecord(row["id"], row["source"], row["local_id"], row["cluster_id"],
+                        bool(row["deleted"]))
+
+
+def record_hash(conn: sqlite3.Connection, source: str,
+                local_id: str) -> tuple[int, str, bool] | None:
+    row = conn.execute("SELECT id, raw_hash, deleted FROM records WHERE source=? AND local_id=?",
+                       (source, local_id)).fetchone()
+    return (row[0], row[1], bool(row[2])) if row else None
+
+
+def put_record(conn: sqlite3.Connection, rec: NormalizedRecord) -> tuple[Change, int]:
+    """Store a record; 'unchanged' when the same bytes are already there and live."""
+    known = record_hash(conn, rec.source, rec.local_id)
+    stamp = now()
+    values = (rec.datestamp, rec.raw, rec.raw_hash, rec.marc, rec.bib_json,
+              json.dumps(list(rec.repairs), ensure_ascii=False), rec.call_number,
+              int(rec.restricted), stamp)
+    if known is None:
+        cur = conn.execute(
+            "INSERT INTO records (datestamp, raw, raw_hash, marc, bib, repairs, call_number, "
+            "restricted, updated_at, source, local_id, first_seen, deleted) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)", (*values, rec.source, rec.local_id, stamp))
+        return "added", int(cur.lastrowid or 0)
+    record_id, old_hash, was_deleted = known
+    if old_hash == rec.raw_hash and not was_deleted:
+        return "unchanged", record_id
+    conn.execute("UPDATE records SET datestamp=?, raw=?, raw_hash=?, marc=?, bib=?, repairs=?, "
+                 "call_number=?, restricted=?, updated_at=?, deleted=0 WHERE id=?",
+                 (*values, record_id))
+    return ("added" if was_deleted else "updated"), record_id
+
+
+def mark_deleted(conn: sqlite3.Connection, source: str, local_id: str,
+                 datestamp: str | None = None) -> tuple[Change, int | None]:
+    """Flag a record deleted (kept for the audit trail, gone from the catalog)."""
+    known = record_hash(conn, source, local_id)
+    if known is None or known[2]:
+        return "absent", None
+    conn.execute("UPDATE records SET deleted=1, datestamp=COALESCE(?, datestamp), updated_at=? "
+                 "WHERE id=?", (datestamp, now(), known[0]))
+    return "deleted", known[0]
+
+
+def set_aside(conn: sqlite3.Connection, source: str, origin: str, position: int, raw: bytes,
+              reason: str) -> bool:
+    """Keep an unreadable record's bytes and why; True if it was not already set aside."""
+    cur = conn.execute("INSERT OR IGNORE INTO set_aside (source, origin, position, raw, reason, at)"
+                       " VALUES (?,?,?,?,?,?)", (source, origin, position, raw, reason, now()))
+    return cur.rowcount > 0
+
+
+def set_cluster(conn: sqlite3.Connection, record_id: int, cluster_id: str | None) -> None:
+    conn.execute("UPDATE records SET cluster_id=? WHERE id=?", (cluster_id, record_id))
+
+
+def queue_for_index(conn: sqlite3.Connection, cluster_ids: set[str]) -> None:
+    stamp = now()
+    conn.executemany("INSERT OR REPLACE INTO index_outbox (cluster_id, queued_at) VALUES (?,?)",
+                     [(c, stamp) for c in cluster_ids if c])

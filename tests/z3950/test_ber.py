@@ -1,0 +1,79 @@
+"""The BER codec on known vectors: definite, indefinite, high tags, framing limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from z3950 import ber
+
+
+def test_integer_encodings_are_minimal_twos_complement() -> None:
+    cases = {0: b"\x00", 127: b"\x7f", 128: b"\x00\x80", 256: b"\x01\x00", -1: b"\xff",
+             -128: b"\x80", -129: b"\xff\x7f"}
+    for value, raw in cases.items():
+        assert ber.encode_int(value) == raw
+        assert ber.decode_int(raw) == value
+
+
+def test_oid_round_trip_and_known_bytes() -> None:
+    assert ber.encode_oid("1.2.840.10003.5.10") == bytes.fromhex("2a8648ce13050a")
+    assert ber.decode_oid(bytes.fromhex("2a8648ce13050a")) == "1.2.840.10003.5.10"
+    assert ber.decode_oid(ber.encode_oid("1.0.10646.1.0.8")) == "1.0.10646.1.0.8"
+
+
+def test_bit_string_round_trip() -> None:
+    values = [True, True, True, False, False, False, False, True, True]
+    assert ber.decode_bits(ber.encode_bits(values)) == values
+
+
+def test_high_tag_numbers_and_long_lengths() -> None:
+    encoded = ber.text("x" * 300, 216, ber.CONTEXT)
+    assert encoded[:2] == b"\x9f\x81"  # context, primitive, tag 216 in base 128
+    node = ber.decode(encoded)
+    assert (node.cls, node.tag, node.constructed) == (ber.CONTEXT, 216, False)
+    assert node.as_text() == "x" * 300
+
+
+def test_indefinite_length_nested() -> None:
+    # [22] { [13] 0, [17] "default" } with indefinite lengths, as some clients send
+    inner = ber.integer(0, 13, ber.CONTEXT) + ber.text("default", 17, ber.CONTEXT)
+    data = b"\xb6\x80" + b"\x30\x80" + inner + b"\x00\x00" + b"\x00\x00"
+    node = ber.decode(data)
+    assert node.tag == 22 and node.constructed
+    assert node.first().need(17).as_text() == "default"
+    assert ber.frame_length(data, 1000) == len(data)
+
+
+def test_constructed_octet_string_is_concatenated() -> None:
+    data = b"\x24\x80" + ber.octets(b"ab") + ber.octets(b"cd") + b"\x00\x00"
+    assert ber.decode(data).as_text() == "abcd"
+
+
+def test_frame_length_waits_for_more_bytes() -> None:
+    full = ber.cons(20, ber.integer(5, 5, ber.CONTEXT), ber.text("abc", 110, ber.CONTEXT))
+    for cut in range(len(full)):
+        assert ber.frame_length(full[:cut], 1000) is None
+    assert ber.frame_length(full + b"next", 1000) == len(full)
+
+
+def test_frame_length_refuses_oversized_messages_early() -> None:
+    header = b"\xb4\x84\x10\x00\x00\x00"  # [20] with a 256 MiB definite length
+    with pytest.raises(ber.BerError):
+        ber.frame_length(header, 1 << 20)
+    with pytest.raises(ber.BerError):
+        ber.frame_length(b"\xb4\x80" + b"\x04\x01a" * 400, 1000)
+
+
+@pytest.mark.parametrize("garbage", [
+    b"\xb4\x85\x01\x02\x03\x04\x05",  # five length octets
+    b"\x04\x80abc",  # indefinite primitive
+    b"\xff",
+])
+def test_malformed_data_raises_ber_error(garbage: bytes) -> None:
+    with pytest.raises(ber.BerError):
+        ber.decode(garbage + b"\x00" * 8)
+
+
+def test_trailing_bytes_rejected() -> None:
+    with pytest.raises(ber.BerError):
+        ber.decode(ber.null() + b"\x00")

@@ -1,0 +1,177 @@
+"""The embedded default search backend: SQLite FTS5 in its own database file (WAL).
+
+Writes go through one writer connection under a lock (one transaction per batch);
+reads use one connection per thread, so the FastAPI thread pool and an ingest writer can
+work at once. See ``sqlite_rows`` (storage layout), ``sqlite_compile`` (AST -> SQL) and
+``sqlite_read`` (ranking, facets, scan).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from search import sqlite_read
+from search.document import (
+    BackendStats,
+    CatalogDocument,
+    FacetCount,
+    Health,
+    ScanEntry,
+    SearchResult,
+)
+from search.query import ScanRequest, Scope, SearchRequest
+from search.sqlite_compile import compile_query
+from search.sqlite_rows import doc_rows
+from search.sqlite_schema import (
+    READER_CACHE_KIB,
+    TEXT_COLUMNS,
+    WRITER_CACHE_KIB,
+    connect,
+    create_schema,
+)
+
+_CHUNK = 500  # ids per IN (...) list
+_TEXT_MARKS = ", ".join("?" * (len(TEXT_COLUMNS) + 1))
+_COLUMNS = ", ".join(TEXT_COLUMNS)
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start:start + _CHUNK]
+
+
+class SqliteFtsBackend:
+    name = "sqlite-fts"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._writer = connect(self.path, WRITER_CACHE_KIB)
+        create_schema(self._writer)
+
+    # --- connections ------------------------------------------------------------------
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, READER_CACHE_KIB)
+            self._local.conn = conn
+            with self._lock:
+                self._readers.append(conn)
+        return conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
+            self._writer.execute("COMMIT")
+
+    # --- writes -----------------------------------------------------------------------
+    def upsert(self, docs: Sequence[CatalogDocument]) -> None:
+        latest = list({doc.id: doc for doc in docs}.values())
+        if not latest:
+            return
+        with self._write() as conn:
+            self._remove(conn, [doc.id for doc in latest])
+            (top,) = conn.execute("SELECT coalesce(max(rowid), 0) FROM entries").fetchone()
+            rows = [doc_rows(top + i + 1, doc) for i, doc in enumerate(latest)]
+            conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             [r.entry for r in rows])
+            conn.executemany(f"INSERT INTO ftext VALUES ({_TEXT_MARKS})", [r.text for r in rows])
+            conn.executemany(f"INSERT INTO fts(rowid, {_COLUMNS}) VALUES ({_TEXT_MARKS})",
+                             [r.text for r in rows])
+            conn.executemany("INSERT INTO vals VALUES (?, ?, ?, ?, ?, ?)",
+                             [v for r in rows for v in r.vals])
+            conn.executemany("INSERT INTO holdings VALUES (?, ?, ?)",
+                             [h for r in rows for h in r.holdings])
+
+    def delete(self, ids: Sequence[str]) -> None:
+        with self._write() as conn:
+            self._remove(conn, list(dict.fromkeys(ids)))
+
+    @staticmethod
+    def _remove(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+        """Drop existing entries with these ids from every table (FTS rows first, while
+        their external content is still there to say which tokens to remove)."""
+        rowids: list[int] = []
+        for chunk in _chunks(ids):
+            rowids += [r for (r,) in conn.execute(
+                f"SELECT rowid FROM entries WHERE id IN ({', '.join('?' * len(chunk))})", chunk)]
+        if not rowids:
+            return
+        params = [(r,) for r in rowids]
+        conn.executemany(f"INSERT INTO fts(fts, rowid, {_COLUMNS}) SELECT 'delete', rowid, "
+                         f"{_COLUMNS} FROM ftext WHERE rowid = ?", params)
+        for statement in ("DELETE FROM ftext WHERE rowid = ?", "DELETE FROM vals WHERE entry = ?",
+                          "DELETE FROM holdings WHERE entry = ?",
+                          "DELETE FROM entries WHERE rowid = ?"):
+            conn.executemany(statement, params)
+
+    # --- reads ------------------------------------------------------------------------
+    def search(self, request: SearchRequest) -> SearchResult:
+        compiled = compile_query(request.query, request.scope)
+        with self._read() as conn:
+            total = sqlite_read.fill_hits(conn, compiled, request.scope)
+            hits = sqlite_read.page(conn, request, compiled) if request.size > 0 else []
+            facets: dict[str, list[FacetCount]] = {
+                index: sqlite_read.facet(conn, index, request.scope, request.facet_size)
+                for index in dict.fromkeys(request.facets)}
+        return SearchResult(total=total, hits=hits, facets=facets)
+
+    def get(self, ids: Sequence[str], scope: Scope) -> list[CatalogDocument]:
+        found: dict[str, str] = {}
+        with self._read() as conn:
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                found.update(conn.execute(
+                    f"SELECT id, json FROM entries WHERE id IN ({', '.join('?' * len(chunk))})",
+                    chunk).fetchall())
+        docs = (CatalogDocument.loads(found[i]).visible_to(scope.libraries, scope.sees_restricted)
+                for i in ids if i in found)
+        return [doc for doc in docs if doc is not None]
+
+    def scan(self, request: ScanRequest) -> list[ScanEntry]:
+        with self._read() as conn:
+            return sqlite_read.scan(conn, request)
+
+    def stats(self) -> BackendStats:
+        with self._read() as conn:
+            (entries,) = conn.execute("SELECT count(*) FROM entries").fetchone()
+            (holdings,) = conn.execute("SELECT count(*) FROM holdings").fetchone()
+        size = self.path.stat().st_size if self.path.exists() else 0
+        return BackendStats(entries=entries, backend=self.name,
+                            detail={"holdings": holdings, "path": str(self.path),
+                                    "file_bytes": size, "sqlite": sqlite3.sqlite_version})
+
+    def health(self) -> Health:
+        try:
+            with self._read() as conn:
+                conn.execute("SELECT rowid FROM entries LIMIT 1").fetchall()
+        except sqlite3.Error as error:
+            return Health(ok=False, backend=self.name, detail=str(error))
+        return Health(ok=True, backend=self.name, detail=str(self.path))
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in [*self._readers, self._writer]:
+                conn.close()
+            self._readers.clear()
+        self._local = threading.local()

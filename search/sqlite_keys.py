@@ -1,0 +1,71 @@
+"""Normalized keys for keyword indexes and whole-field values (shared by rows and queries).
+
+A document's values and a query's terms go through the same function, so they meet.
+ISBNs are compacted (no hyphens or spaces); an ISBN-13 in the 978 range is also keyed by
+its ISBN-10 form and an ISBN-10 by its ISBN-13 form, so either form finds the entry.
+"""
+
+from __future__ import annotations
+
+import re
+
+from normalizers.text import fold
+
+WORD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "any": ("title", "creator", "subject", "publisher", "series", "classification", "other"),
+    "title": ("title",),
+    "creator": ("creator",),
+    "subject": ("subject",),
+    "publisher": ("publisher",),
+    "series": ("series",),
+    "classification": ("classification",),
+}
+WORD_INDEXES: frozenset[str] = frozenset(WORD_COLUMNS) - {"any"}
+HOLDING_INDEXES: frozenset[str] = frozenset({"library", "library_type", "district"})
+FTS_COLUMNS: tuple[str, ...] = WORD_COLUMNS["any"]
+EXACT_COLUMNS: tuple[str, ...] = tuple(f"x_{name}" for name in FTS_COLUMNS)
+
+_ISBN = re.compile(r"97[89]\d{10}|\d{9}[\dX]")
+
+
+def field_key(text: str) -> str:
+    """Folded whole-field value with whitespace collapsed: scan and ``==`` compare on it."""
+    return " ".join(fold(text).split())
+
+
+def compact_isbn(value: str) -> str:
+    squeezed = re.sub(r"[\s\-]", "", value.upper())
+    found = _ISBN.match(squeezed)
+    return found.group(0) if found else re.sub(r"[^0-9X]", "", squeezed)
+
+
+def _isbn10_check(nine: str) -> str:
+    rest = (11 - sum((10 - i) * int(d) for i, d in enumerate(nine)) % 11) % 11
+    return "X" if rest == 10 else str(rest)
+
+
+def _isbn13_check(twelve: str) -> str:
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(twelve))
+    return str((10 - total % 10) % 10)
+
+
+def isbn_forms(value: str) -> list[str]:
+    """Every key an ISBN is indexed under: the compact form plus its 10/13 counterpart."""
+    compact = compact_isbn(value)
+    if len(compact) == 13 and compact.startswith("978") and compact.isdigit():
+        return [compact, compact[3:12] + _isbn10_check(compact[3:12])]
+    if len(compact) == 10 and compact[:9].isdigit():
+        twelve = "978" + compact[:9]
+        return [compact, twelve + _isbn13_check(twelve)]
+    return [compact] if compact else []
+
+
+def keyword_key(index: str, value: str) -> str:
+    """The comparable key of one keyword-index value (document side and query side)."""
+    if index == "isbn":
+        return compact_isbn(value)
+    if index == "issn":
+        return re.sub(r"[^0-9X]", "", value.upper())
+    if index == "id":
+        return value.strip()
+    return field_key(value)

@@ -1,0 +1,94 @@
+"""One ``CatalogDocument`` as the rows the SQLite backend stores.
+
+* ``entries``: id, scope/sort columns and the full JSON;
+* ``ftext``: folded and exact (lowercase NFC) text per word index, the external content
+  of the FTS5 table;
+* ``vals``: one row per distinct (index, key) value, for keyword search, ``==``, facets and
+  scan; holdings-derived values carry their library and restricted flag;
+* ``holdings``: (entry, library, restricted), for the scope filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from normalizers.text import exact, fold
+from search.document import CatalogDocument
+from search.sqlite_keys import field_key, isbn_forms, keyword_key
+
+SqlRow = tuple[object, ...]
+ValRow = tuple[int, str, str, str, str | None, int]
+
+
+@dataclass(frozen=True)
+class DocRows:
+    entry: SqlRow
+    text: SqlRow
+    vals: list[ValRow]
+    holdings: list[SqlRow]
+
+
+def _texts(doc: CatalogDocument) -> dict[str, str]:
+    other = (doc.responsibility, doc.place, doc.edition, *doc.notes, *doc.identifiers,
+             *doc.issns, *(form for isbn in doc.isbns for form in isbn_forms(isbn)))
+    return {
+        "title": doc.title,
+        "creator": "\n".join(doc.creators),
+        "subject": "\n".join(doc.subjects),
+        "publisher": doc.publisher,
+        "series": "\n".join(doc.series),
+        "classification": "\n".join(doc.classification),
+        "other": "\n".join(part for part in other if part),
+    }
+
+
+def text_row(rowid: int, doc: CatalogDocument) -> SqlRow:
+    texts = _texts(doc)
+    return (rowid, *(fold(t) for t in texts.values()), *(exact(t) for t in texts.values()))
+
+
+def _bib_values(doc: CatalogDocument) -> list[tuple[str, str, str]]:
+    """(index, key, display) of every bibliographic value, duplicates included."""
+    found: list[tuple[str, str, str]] = [("title", field_key(doc.title), doc.title),
+                                         ("publisher", field_key(doc.publisher), doc.publisher),
+                                         ("id", doc.id, doc.id)]
+    found += [("creator", field_key(v), v) for v in doc.creators]
+    found += [("subject", field_key(v), v) for v in doc.subjects]
+    found += [("series", field_key(v), v) for v in doc.series]
+    found += [("classification", field_key(v), v) for v in doc.classification]
+    found += [("isbn", form, v) for v in doc.isbns for form in isbn_forms(v)]
+    found += [("issn", keyword_key("issn", v), v) for v in doc.issns]
+    found += [("identifier", keyword_key("identifier", v), v) for v in doc.identifiers]
+    found += [("language", keyword_key("language", doc.language), doc.language),
+              ("format", keyword_key("format", doc.format), doc.format)]
+    if doc.year is not None:
+        found.append(("year", str(doc.year), str(doc.year)))
+    return found
+
+
+def val_rows(rowid: int, doc: CatalogDocument) -> list[ValRow]:
+    rows: dict[tuple[str, str, str | None, int], ValRow] = {}
+    for index, key, display in _bib_values(doc):
+        if key:
+            rows.setdefault((index, key, None, 0), (rowid, index, key, display, None, 0))
+    for h in doc.holdings:
+        for index, value in (("library", h.library), ("library_type", h.library_type),
+                             ("district", h.district)):
+            key, flag = keyword_key(index, value), int(h.restricted)
+            if key:
+                rows.setdefault((index, key, h.library, flag),
+                                (rowid, index, key, value, h.library, flag))
+    return list(rows.values())
+
+
+def entry_row(rowid: int, doc: CatalogDocument) -> SqlRow:
+    public = int(not doc.holdings or any(not h.restricted for h in doc.holdings))
+    creator = doc.creators[0] if doc.creators else doc.responsibility
+    return (rowid, doc.id, public, doc.year, doc.format, doc.language,
+            field_key(doc.title), field_key(creator), doc.added, doc.dumps())
+
+
+def doc_rows(rowid: int, doc: CatalogDocument) -> DocRows:
+    holdings = list(dict.fromkeys((rowid, h.library, int(h.restricted)) for h in doc.holdings))
+    return DocRows(entry_row(rowid, doc), text_row(rowid, doc), val_rows(rowid, doc),
+                   list(holdings))

@@ -1,0 +1,61 @@
+"""DDL and connection settings of the SQLite FTS5 search database (its own file, WAL)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from search.sqlite_keys import EXACT_COLUMNS, FTS_COLUMNS
+
+SCHEMA_VERSION = 1
+TEXT_COLUMNS: tuple[str, ...] = FTS_COLUMNS + EXACT_COLUMNS
+
+_DDL = f"""
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries(
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    pub INTEGER NOT NULL,
+    year INTEGER,
+    format TEXT NOT NULL,
+    language TEXT NOT NULL,
+    title_key TEXT NOT NULL,
+    creator_key TEXT NOT NULL,
+    added TEXT NOT NULL,
+    json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ftext(rowid INTEGER PRIMARY KEY, {", ".join(TEXT_COLUMNS)});
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({", ".join(TEXT_COLUMNS)},
+    content='ftext', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 0', prefix='2 3');
+CREATE TABLE IF NOT EXISTS vals(
+    entry INTEGER NOT NULL, idx TEXT NOT NULL, key TEXT NOT NULL, display TEXT NOT NULL,
+    lib TEXT, restricted INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS vals_key ON vals(idx, key, entry);
+CREATE INDEX IF NOT EXISTS vals_entry ON vals(entry, idx);
+CREATE TABLE IF NOT EXISTS holdings(
+    entry INTEGER NOT NULL, library TEXT NOT NULL, restricted INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS holdings_library ON holdings(library, restricted, entry);
+CREATE INDEX IF NOT EXISTS holdings_entry ON holdings(entry);
+CREATE INDEX IF NOT EXISTS entries_pub ON entries(pub);
+"""
+
+# Page cache per connection, in KiB (negative = KiB for PRAGMA cache_size). Readers are
+# one per thread, so they stay small; the single writer gets more for batch upserts.
+READER_CACHE_KIB = 8_000
+WRITER_CACHE_KIB = 32_000
+
+
+def connect(path: Path, cache_kib: int) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    return conn
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    conn.executescript(_DDL)
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                 (str(SCHEMA_VERSION),))

@@ -1,0 +1,9 @@
+"""Sub-commands contributed by other modules (sources, harvest, dedup, reindex)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(cli: typer.Typer) -> None:
+    """Each capability adds its commands here."""

@@ -1,0 +1,75 @@
+"""``create_app(settings)``: the FastAPI application (nothing happens at import)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app import api_search
+from app.backends import open_backend
+from app.errors import install_error_handlers
+from app.settings import Settings
+from app.state import AppState, state_of
+from search.backend import SearchBackend
+from store.stats import set_aside_list, store_stats
+
+
+def create_app(settings: Settings, backend: SearchBackend | None = None) -> FastAPI:
+    """Build the app; ``backend`` may be passed in (tests), else opened from settings."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.unioncat.backend.close()
+
+    app = FastAPI(title="unioncat", version="0.1.0", lifespan=lifespan,
+                  description="Union catalog of the province's libraries: search, records "
+                              "for copy cataloguing, SRU, Z39.50 and open data.")
+    app.state.unioncat = AppState(settings, backend or open_backend(settings))
+    install_error_handlers(app)
+    app.include_router(api_search.router)
+    for router in _optional_routers():
+        app.include_router(router)
+    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
+    app.add_api_route("/api/stats", stats, methods=["GET"], tags=["ops"])
+    app.add_api_route("/api/set-aside", set_aside, methods=["GET"], tags=["ops"])
+    return app
+
+
+def _optional_routers() -> list[Any]:
+    """Routers of the protocol and admin modules (each a thin adapter)."""
+    from app import routers
+
+    return routers.all_routers()
+
+
+def healthz(request: Request) -> JSONResponse:
+    health = state_of(request).backend.health()
+    body = {"status": "ok" if health.ok else "degraded", "backend": health.backend,
+            "detail": health.detail}
+    return JSONResponse(body, 200 if health.ok else 503)
+
+
+def stats(request: Request) -> dict[str, Any]:
+    state = state_of(request)
+    conn = state.store()
+    try:
+        figures = store_stats(conn)
+    finally:
+        conn.close()
+    figures["backend"] = state.backend.stats().backend
+    figures["indexed_entries"] = state.backend.stats().entries
+    return figures
+
+
+def set_aside(request: Request, source: str | None = None) -> list[dict[str, Any]]:
+    """Records that could not be read, with the reason (newest first)."""
+    conn = state_of(request).store()
+    try:
+        return set_aside_list(conn, source)
+    finally:
+        conn.close()

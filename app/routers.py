@@ -1,0 +1,10 @@
+"""Registry of extra routers (SRU, libraries, harvests, admin); each module adds itself here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def all_routers() -> list[Any]:
+    found: list[Any] = []
+    return found

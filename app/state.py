@@ -1,0 +1,45 @@
+"""What a running app holds: its settings and its search backend (and who is asking)."""
+
+from __future__ import annotations
+
+import hmac
+import sqlite3
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from app.settings import Settings
+from search.backend import SearchBackend
+from search.query import Scope, Visibility
+from store.db import open_store
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    backend: SearchBackend
+
+    def store(self) -> sqlite3.Connection:
+        """A store connection for admin and statistics routes (never for search)."""
+        return open_store(self.settings.store_path)
+
+
+def state_of(request: Request) -> AppState:
+    state: AppState = request.app.state.unioncat
+    return state
+
+
+def visibility_of(request: Request, settings: Settings) -> Visibility:
+    """Staff and administrators identify with a bearer token; everyone else is public."""
+    header = request.headers.get("authorization", "")
+    token = header.removeprefix("Bearer ").strip() or request.headers.get("x-api-key", "")
+    if settings.admin_token and token and hmac.compare_digest(token, settings.admin_token):
+        return "admin"
+    if settings.staff_token and token and hmac.compare_digest(token, settings.staff_token):
+        return "staff"
+    return "public"
+
+
+def scope_of(request: Request, libraries: frozenset[str] | None = None) -> Scope:
+    return Scope(libraries=libraries,
+                 visibility=visibility_of(request, state_of(request).settings))

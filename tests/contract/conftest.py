@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from search.backend import SearchBackend
+
 from .backends import available_backends
 from .catalog import CATALOG
 

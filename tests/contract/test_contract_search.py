@@ -8,7 +8,7 @@ from search.backend import SearchBackend
 from search.query import Bool, MatchAll, QueryError, SearchRequest
 
 from .catalog import PUBLIC_IDS
-from .helpers import STAFF, id_set, ids, term
+from .helpers import STAFF, id_set, term
 
 
 def test_title_word_search(loaded: SearchBackend) -> None:

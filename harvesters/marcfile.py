@@ -119,4 +119,4 @@ def read_marcxml(stream: _Prefixed | BinaryIO, origin: str = "") -> Iterator[Raw
                     del parent[0]
     except etree.XMLSyntaxError as error:
         yield RawRecord(b"", "marcxml", position + 1, origin,
-                        error=f"invalid XML: {error.msg} (line {error.lineno})")
+                        error=f"invalid XML: {error.msg}")

@@ -1,0 +1,100 @@
+"""Ingest into a real store and index: idempotent, updates, deletes, set-aside."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from harvesters.marcfile import read_marc_path
+from normalizers.decode import decode_iso2709
+from normalizers.marc import to_iso2709
+from search.query import MatchAll, SearchRequest, Term
+from tests.conftest import FIXTURES, Catalog
+
+
+def _total(catalog: Catalog, query: Term | MatchAll) -> int:
+    return catalog.backend.search(SearchRequest(query=query, size=0)).total
+
+
+def test_ingest_real_records_and_reingest_changes_nothing(catalog: Catalog) -> None:
+    first = catalog.ingest(FIXTURES / "lc-sample.mrc", "VN-DT-001")
+    assert (first.read, first.added, first.set_aside) == (300, 300, 0)
+    assert _total(catalog, MatchAll()) == 300
+    again = catalog.ingest(FIXTURES / "lc-sample.mrc", "VN-DT-001")
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 300)
+    assert _total(catalog, MatchAll()) == 300
+
+
+def _modified(raw: bytes, new_title: str, deleted: bool = False) -> bytes:
+    record = decode_iso2709(raw).record
+    title = record.first("245")
+    assert title is not None
+    title.subfields = [("a", new_title)]
+    if deleted:
+        record.leader = record.leader[:5] + "d" + record.leader[6:]
+    return to_iso2709(record)
+
+
+def test_updated_record_replaces_and_deleted_record_leaves(catalog: Catalog,
+                                                           tmp_path: Path) -> None:
+    catalog.ingest(FIXTURES / "lc-sample.mrc", "VN-DT-001")
+    raws = [r.data for r in read_marc_path(FIXTURES / "lc-sample.mrc")]
+    changes = tmp_path / "changes.mrc"
+    changes.write_bytes(_modified(raws[0], "Zyzzogeton handbook")
+                        + _modified(raws[1], "gone", deleted=True))
+    counts = catalog.ingest(changes, "VN-DT-001")
+    assert (counts.updated, counts.deleted) == (1, 1)
+    assert _total(catalog, Term("title", "all", "zyzzogeton")) == 1
+    assert _total(catalog, MatchAll()) == 299
+
+
+def test_unreadable_records_are_set_aside_with_bytes_and_reason(catalog: Catalog,
+                                                               tmp_path: Path) -> None:
+    good = (FIXTURES / "lc-sample.mrc").read_bytes()
+    bad = tmp_path / "mixed.mrc"
+    cut = int(good[:5])
+    bad.write_bytes(good[:cut] + b"00099xx broken leader\x1d" + good[cut:-200])
+    counts = catalog.ingest(bad, "VN-DT-002")
+    assert counts.set_aside == 2  # the broken one and the truncated last one
+    assert counts.added == 299
+    rows = catalog.conn.execute("SELECT reason, raw FROM set_aside ORDER BY position").fetchall()
+    assert "bad leader" in rows[0]["reason"] or "leader says" in rows[0]["reason"]
+    assert rows[0]["raw"].startswith(b"00099xx")
+    assert "truncated" in rows[1]["reason"]
+
+
+def test_marc8_records_ingest_and_repairs_are_recorded(catalog: Catalog) -> None:
+    counts = catalog.ingest(FIXTURES / "zebra-sample-marc8.mrc", "VN-DT-003")
+    assert counts.added == counts.read > 0
+    catalog.ingest(FIXTURES / "marc8.dat", "VN-DT-004")
+    repairs = catalog.conn.execute(
+        "SELECT repairs FROM records WHERE source='VN-DT-004'").fetchone()[0]
+    assert "MARC-8 converted to UTF-8" in json.loads(repairs)
+
+
+def test_cli_ingest_and_stats_json(tmp_path: Path) -> None:
+    env = {"UNIONCAT_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    unioncat = [sys.executable, "-c", "from app.cli import main; main()"]
+    done = subprocess.run([*unioncat, "ingest", str(FIXTURES / "lc-vietnamese.mrc"),
+                           "--source", "VN-DT-010"], env=env, capture_output=True, text=True,
+                          cwd=tmp_path, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "120 read, 120 added" in done.stdout and "records/s" in done.stdout
+    stats = subprocess.run([*unioncat, "stats", "--json"], env=env, capture_output=True,
+                           text=True, cwd=tmp_path, check=True)
+    figures = json.loads(stats.stdout)
+    assert figures["entries"] == 120
+    source = figures["sources"][0]
+    assert (source["code"], source["records"], source["deleted"], source["set_aside"]) == (
+        "VN-DT-010", 120, 0, 0)
+    assert source["last_ingest_at"]
+
+
+def test_cli_reports_missing_file_clearly(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", "from app.cli import main; main()", "ingest",
+                           "nope.mrc", "--source", "X"], capture_output=True, text=True,
+                          cwd=tmp_path, env={"UNIONCAT_DATA_DIR": str(tmp_path)}, check=False)
+    assert done.returncode == 2
+    assert "no such file" in done.stderr

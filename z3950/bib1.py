@@ -8,7 +8,7 @@ See docs/z3950.md for the table this module implements.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from search.query import KEYWORD_INDEXES, Bool, Index, Query, Relation, Term, Truncation
 from z3950 import diagnostics as d
@@ -27,7 +27,7 @@ USE_ATTRIBUTES: dict[int, tuple[Index, ...]] = {
     7: ("isbn",),
     8: ("issn",),
     9: ("identifier",),  # LC control number (010), stored as "lccn:<number>"
-    12: ("id", "identifier"),  # local number: our entry id or a member system number
+    12: ("id", "identifier"),  # local number: entry id, member system number or LCCN
     1007: ("isbn", "issn", "identifier"),  # standard identifier
     1032: ("id",),
     30: ("year",), 31: ("year",),
@@ -118,6 +118,8 @@ def operand(term: AttrTerm) -> Query:
     if not value:
         raise d.MalformedSearchTerm("empty term")
     clauses = [_clause(index, attrs, value) for index in indexes_of(attrs.use)]
+    if attrs.use == 12 and not value.startswith("lccn:"):  # 001 of LC records is the LCCN
+        clauses.append(_clause("identifier", replace(attrs, use=9), value))
     query: Query = clauses[0]
     for clause in clauses[1:]:
         query = Bool("or", query, clause)

@@ -107,7 +107,8 @@ def test_vietnamese_terms_with_and_without_diacritics(target: Target, tmp_path: 
 
 
 def test_year_range(target: Target) -> None:
-    out = yaz_client(target.address, ["find @and @attr 1=31 @attr 2=4 1997 @attr 1=31 @attr 2=2 1999"])
+    query = "@and @attr 1=31 @attr 2=4 1997 @attr 1=31 @attr 2=2 1999"
+    out = yaz_client(target.address, [f"find {query}"])
     expected = sum(1 for d in public(target) if d.year is not None and 1997 <= d.year <= 1999)
     assert expected > 0
     assert hits(out) == [expected]

@@ -31,6 +31,7 @@ __all__ = ["Z3950Settings", "Z3950Thread", "serve_z3950"]
 log = logging.getLogger("unioncat.z3950")
 READ_CHUNK = 64 * 1024
 MIN_REQUEST_LIMIT = 16 * 1024
+APDU_TAG_BITS = 0xA0  # every APDU is a context-specific, constructed element
 
 
 class _Closing(Exception):
@@ -117,6 +118,8 @@ class Connection:
     async def _next_pdu(self) -> bytes | None:
         """The next complete APDU's bytes, or None at a clean end of stream."""
         while True:
+            if self.buffer and self.buffer[0] & 0xE0 != APDU_TAG_BITS:
+                raise _Closing(pdu.CLOSE_PROTOCOL_ERROR, "not a Z39.50 APDU")
             try:
                 size = frame_length(self.buffer, self._limit())
             except BerError as error:

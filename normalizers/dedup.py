@@ -1,0 +1,216 @@
+"""The deduplicating clusterer: one catalog entry per manifestation.
+
+``place`` stores the record's match keys and profile, then finds candidate records through
+the keys (``store.dedup.candidates``: indexed look-ups, never all pairs), groups them by
+cluster and joins the best cluster whose every member verifies (complete linkage: a record
+must match each member, not just one, so clusters never chain two different books
+together). A cluster holds at most one record per source. Manual overrides win: 'split'
+pairs never share a cluster, a 'merge' pair joins whatever the rules say.
+
+When a record leaves a cluster (deleted, changed so it no longer fits), the remaining
+members are re-checked and single-record entries nearby are offered the freed place, so the
+result does not depend on which copy arrived first. A cluster keeps its id ("uc" + the
+founding record's id) while any member remains; a founder that leaves gets a new id.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from normalizers.bib import Bib
+from normalizers.clustering import current_cluster, drop_if_empty
+from normalizers.marc import Record, decode_field, split_iso2709
+from normalizers.matching import verify
+from normalizers.matchkeys import Profile, keys_of, profile_of
+from store import dedup as db
+from store.db import now
+from store.records import set_cluster
+
+FORCED = 100.0  # score of a cluster joined through a manual 'merge'
+MAX_ATTRACT = 20  # single-record entries offered a freed place after a departure
+
+
+@dataclass(frozen=True)
+class Member:
+    record_id: int
+    who: tuple[str, str]  # (source, local_id)
+    profile: Profile
+
+
+class DedupClusterer:
+    """The ``Clusterer`` protocol with deduplication (see the module doc)."""
+
+    def place(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
+        profile = index_record(conn, record_id)
+        if profile is None:
+            return self.remove(conn, record_id)
+        changed: set[str] = set()
+        old = current_cluster(conn, record_id)
+        if old is not None:
+            others = [m for m in _members(conn, old) if m.record_id != record_id]
+            me = Member(record_id, db.identity(conn, record_id), profile)
+            if others and fit(conn, me, others) is not None:
+                return {old}
+            changed |= self._leave(conn, record_id, old, alone_ok=not others)
+            if not others and current_cluster(conn, record_id) == old:
+                return changed | {old}
+        changed.add(self._join_best(conn, record_id, profile))
+        return changed
+
+    def remove(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
+        db.drop_keys(conn, record_id)
+        old = current_cluster(conn, record_id)
+        if old is None:
+            return set()
+        set_cluster(conn, record_id, None)
+        return {old} | self._recheck(conn, old)
+
+    def _leave(self, conn: sqlite3.Connection, record_id: int, old: str,
+               alone_ok: bool) -> set[str]:
+        """Take a record out of ``old`` unless it is alone there and matches nothing else."""
+        if alone_ok:
+            profile = Profile.loads(db.profiles(conn, [record_id])[record_id])
+            best = self._best(conn, record_id, profile)
+            if best is None or best == old:
+                return set()
+        set_cluster(conn, record_id, None)
+        return {old} | self._recheck(conn, old)
+
+    def _join_best(self, conn: sqlite3.Connection, record_id: int, profile: Profile) -> str:
+        best = self._best(conn, record_id, profile)
+        if best is None:
+            return open_fresh_cluster(conn, record_id)
+        set_cluster(conn, record_id, best)
+        return best
+
+    def _best(self, conn: sqlite3.Connection, record_id: int, profile: Profile) -> str | None:
+        me = Member(record_id, db.identity(conn, record_id), profile)
+        found = db.candidates(conn, record_id, keys_of(profile))
+        rules = rules_for(conn, me.who)
+        found |= _merge_partners(conn, rules)
+        scored: list[tuple[float, int, str]] = []
+        for cluster_id in sorted(set(db.cluster_of(conn, found).values())):
+            members = [m for m in _members(conn, cluster_id) if m.record_id != record_id]
+            score = fit(conn, me, members, rules) if members else None
+            if score is not None:
+                scored.append((score, -members[0].record_id, cluster_id))
+        return max(scored)[2] if scored else None
+
+    def _recheck(self, conn: sqlite3.Connection, cluster_id: str) -> set[str]:
+        """After a departure: eject members that no longer fit, offer the place to others."""
+        members = _members(conn, cluster_id)
+        if not members:
+            drop_if_empty(conn, cluster_id)
+            return set()
+        changed: set[str] = set()
+        kept = [members[0]]
+        for member in members[1:]:
+            if fit(conn, member, kept) is not None:
+                kept.append(member)
+                continue
+            set_cluster(conn, member.record_id, None)
+            changed.add(self._join_best(conn, member.record_id, member.profile))
+        return changed | self._attract(conn, cluster_id, kept)
+
+    def _attract(self, conn: sqlite3.Connection, cluster_id: str,
+                 kept: list[Member]) -> set[str]:
+        """Single-record entries that match the cluster now may join it."""
+        near: set[int] = set()
+        for member in kept:
+            near |= db.candidates(conn, member.record_id, keys_of(member.profile))
+        changed: set[str] = set()
+        clusters = db.cluster_of(conn, near - {m.record_id for m in kept})
+        for record_id, other in sorted(clusters.items())[:MAX_ATTRACT]:
+            if other == cluster_id or len(db.members(conn, other)) != 1:
+                continue
+            profile = Profile.loads(db.profiles(conn, [record_id])[record_id])
+            if self._best(conn, record_id, profile) == cluster_id:
+                set_cluster(conn, record_id, cluster_id)
+                drop_if_empty(conn, other)
+                kept.append(Member(record_id, db.identity(conn, record_id), profile))
+                changed |= {other, cluster_id}
+        return changed
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What overrides and the blocklist say about one record."""
+
+    splits: frozenset[tuple[str, str]]
+    merges: frozenset[tuple[str, str]]
+    blocked: frozenset[str]
+
+
+def rules_for(conn: sqlite3.Connection, who: tuple[str, str]) -> Rules:
+    overrides = db.overrides_of(conn, who)
+    other = [(o.kind, o.b if o.a == who else o.a) for o in overrides]
+    return Rules(frozenset(p for k, p in other if k == "split"),
+                 frozenset(p for k, p in other if k == "merge"), db.blocked_ids(conn))
+
+
+def fit(conn: sqlite3.Connection, me: Member, members: list[Member],
+        rules: Rules | None = None) -> float | None:
+    """Score of ``me`` joining these members, or None if it must not."""
+    if any(m.who[0] == me.who[0] for m in members):
+        return None
+    rules = rules or rules_for(conn, me.who)
+    if any(m.who in rules.splits for m in members):
+        return None
+    if any(m.who in rules.merges for m in members):
+        return FORCED
+    total = 0.0
+    for member in members:
+        verdict = verify(me.profile, member.profile, rules.blocked)
+        if not verdict.match:
+            return None
+        total += verdict.score
+    return total / len(members)
+
+
+def _members(conn: sqlite3.Connection, cluster_id: str) -> list[Member]:
+    rows = db.members(conn, cluster_id)
+    found = db.profiles(conn, [r[0] for r in rows])
+    return [Member(r[0], (r[1], r[2]), Profile.loads(found[r[0]])) for r in rows
+            if r[0] in found]
+
+
+def _merge_partners(conn: sqlite3.Connection, rules: Rules) -> set[int]:
+    return {rid for p in rules.merges
+            if (rid := db.record_by_member_id(conn, f"{p[0]}:{p[1]}"))}
+
+
+def index_record(conn: sqlite3.Connection, record_id: int) -> Profile | None:
+    """Compute and store a live record's profile and match keys (None if not live)."""
+    row = conn.execute("SELECT marc, bib FROM records WHERE id=? AND deleted=0",
+                       (record_id,)).fetchone()
+    if row is None or row[1] is None:
+        return None
+    profile = profile_of(stored_record(row[0] or b""), Bib.loads(row[1]))
+    db.write_keys(conn, record_id, keys_of(profile), profile.dumps())
+    return profile
+
+
+def stored_record(marc: bytes) -> Record:
+    """The store's MARC (already repaired, UTF-8 ISO 2709), read without re-repairing."""
+    if not marc:
+        return Record("     nam a22     a 4500")
+    leader, raw_fields = split_iso2709(marc)
+    return Record(leader, [decode_field(tag, data.decode("utf-8", "replace"))
+                           for tag, data in raw_fields])
+
+
+def open_fresh_cluster(conn: sqlite3.Connection, record_id: int) -> str:
+    """A new entry founded by this record: 'uc<id>', or 'uc<id>-<n>' if that id lives on."""
+    suffix = 1
+    while True:
+        cluster_id = f"uc{record_id}" if suffix == 1 else f"uc{record_id}-{suffix}"
+        busy = conn.execute("SELECT 1 FROM records WHERE cluster_id=? AND deleted=0 AND id<>? "
+                            "LIMIT 1", (cluster_id, record_id)).fetchone()
+        if busy is None:
+            break
+        suffix += 1
+    conn.execute("INSERT OR IGNORE INTO clusters (id, created_at) VALUES (?,?)",
+                 (cluster_id, now()))
+    set_cluster(conn, record_id, cluster_id)
+    return cluster_id

@@ -1,0 +1,248 @@
+"""What deduplication compares: a record's ``Profile`` and the match keys that block it.
+
+Keys (kind, key) find candidates in the store; the profile is what the verification rules
+in ``normalizers.matching`` read. Both come from the stored, repaired MARC record plus its
+``Bib``. Text is folded (``normalizers.text.fold``) and tokenised, so ISBD punctuation,
+spacing, NFD/NFC and diacritics do not matter; author keys are sorted name tokens, so
+"Nguyễn Văn A" (direct order, 100 0_) and "Nguyen, Van A" (inverted) give the same key.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from normalizers.bib import Bib
+from normalizers.isbn import isbn13, issn
+from normalizers.marc import Field, Record
+from normalizers.text import folded_words
+
+# 035 prefixes whose numbers identify a manifestation network-wide (a library's own
+# system number identifies only its own record and is never a key).
+TRUSTED_035 = {"ocolc": "oclc", "ocm": "oclc", "ocn": "oclc", "on": "oclc", "dlc": "lccn",
+               "vnnlv": "nlv"}
+ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "l", "der", "die", "das", "el",
+                      "il", "lo", "los", "las", "un", "une"})
+ABBREVIATIONS = {"dept": "department", "univ": "university", "intl": "international",
+                 "natl": "national", "assn": "association", "govt": "government",
+                 "vol": "volume", "vols": "volumes", "pt": "part", "st": "saint",
+                 "co": "company", "inc": "incorporated", "hist": "history", "amer": "american",
+                 "soc": "society", "j": "journal", "proc": "proceedings", "rev": "revised",
+                 "ed": "edition", "edn": "edition", "nxb": "nha xuat ban"}
+NUMBER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+                "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "one": 1, "two": 2,
+                "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "nhat": 1, "mot": 1, "hai": 2, "ba": 3, "bon": 4,
+                "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10}
+ENGLISH_ORDINALS = frozenset({"first", "second", "third", "fourth", "fifth", "sixth",
+                              "seventh", "eighth", "ninth", "tenth"})
+EDITION_NOISE = frozenset({"edition", "ed", "edn", "eds", "tai", "ban", "lan", "thu", "in",
+                           "co", "sua", "chua", "bo", "sung", "and", "printing", "print",
+                           "impression", "nd", "st", "rd", "th"})
+PART_NOISE = frozenset({"tap", "t", "v", "vol", "volume", "volumes", "part", "pt", "phan",
+                        "quyen", "q", "no", "number", "so", "book", "bk", "tome", "band",
+                        "bd", "heft", "livre", "teil", "chapter", "ch", "tom"})
+_ROMAN = re.compile(r"^(x{0,3})(ix|iv|v?i{0,3})$")
+_ORDINAL = re.compile(r"^([0-9]+)(st|nd|rd|th|e|er|eme|a|o)$")
+
+
+@dataclass
+class Profile:
+    format: str = "book"
+    year: int | None = None
+    language: str = ""
+    title: list[str] = field(default_factory=list)  # filing title $a $b $n $p, tokens
+    short: list[str] = field(default_factory=list)  # $a $n $p only (subtitle dropped)
+    part: str = ""  # 245 $n $p, normalized
+    series_volume: str = ""  # 490/830 $v, normalized
+    edition: str = ""  # "n:2" or the edition statement's significant tokens
+    pages: int | None = None
+    author: list[str] = field(default_factory=list)  # main entry (1XX) name tokens
+    names: list[list[str]] = field(default_factory=list)  # every 1XX/7XX name
+    isbns: list[str] = field(default_factory=list)  # 020 $a and $z, ISBN-13
+    ids: list[str] = field(default_factory=list)  # "kind:key" of trusted identifiers
+
+    def dumps(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str) -> Profile:
+        data: dict[str, Any] = json.loads(text)
+        return cls(**data)
+
+
+def profile_of(record: Record, bib: Bib) -> Profile:
+    title_field = record.first("245")
+    return Profile(
+        format=bib.format, year=bib.year, language=_language(bib.language),
+        title=_title_tokens(title_field, "abnp"), short=_title_tokens(title_field, "anp"),
+        part=part_key(" ".join(title_field.values("np")) if title_field else ""),
+        series_volume=part_key(" ".join(v for f in record.get_fields("490", "830")
+                                        for v in f.values("v"))),
+        edition=edition_key(bib.edition), pages=bib.pages,
+        author=_main_author(record), names=_names(record),
+        isbns=_unique([*bib.isbns, *bib.invalid_isbns]), ids=_ids(record))
+
+
+def keys_of(profile: Profile) -> set[tuple[str, str]]:
+    """The (kind, key) pairs that find this record's candidates."""
+    found = {("isbn", v) for v in profile.isbns}
+    found |= {tuple(i.split(":", 1)) for i in profile.ids}  # type: ignore[misc]
+    author = " ".join(sorted(profile.author))
+    if profile.title:
+        found.add(("title", " ".join(profile.title) + "|" + author))
+    if profile.short:
+        found.add(("short", " ".join(profile.short) + "|" + author))
+        if profile.year:
+            found.add(("tyear", " ".join(profile.short) + "|" + str(profile.year)))
+    return found
+
+
+def tokens(text: str) -> list[str]:
+    """Folded word tokens with common abbreviations spelled out and '&' as 'and'."""
+    found: list[str] = []
+    for word in folded_words(text.replace("&", " and ")):
+        found.extend(ABBREVIATIONS.get(word, word).split())
+    return found
+
+
+def _title_tokens(title_field: Field | None, codes: str) -> list[str]:
+    if title_field is None:
+        return []
+    skip = int(title_field.ind2) if title_field.ind2.isdigit() else 0
+    parts = [v[skip:] if c == "a" and i == 0 else v
+             for i, (c, v) in enumerate((c, v) for c, v in title_field.subfields if c in codes)]
+    found = tokens(" ".join(parts))
+    while len(found) > 1 and found[0] in ARTICLES:
+        found = found[1:]
+    return found
+
+
+def edition_key(statement: str) -> str:
+    """'2nd ed.' and 'Second edition' -> 'n:2'; '1st ed.' and '' -> ''; else the words."""
+    words = folded_words(statement)
+    number = _edition_number(words)
+    if number is not None:
+        return "" if number == 1 else f"n:{number}"
+    rest = [ABBREVIATIONS.get(w, w) for w in words]
+    return " ".join(w for w in rest if w not in EDITION_NOISE)
+
+
+def _edition_number(words: list[str]) -> int | None:
+    """Digits and ordinals first, then English ordinal words, then 'lần thứ hai'."""
+    for word in words:
+        if word.isdigit() or _ORDINAL.match(word):
+            return _number(word)
+    for word in words:
+        if word in ENGLISH_ORDINALS:
+            return NUMBER_WORDS[word]
+    for before, word in itertools.pairwise(words):
+        if before == "thu" and word in NUMBER_WORDS:
+            return NUMBER_WORDS[word]
+    return None
+
+
+def part_key(text: str) -> str:
+    """'Tập 1', 'v. 1', 'Part I' -> '1'; word parts keep their folded words."""
+    found: list[str] = []
+    for word in tokens(text):
+        if word in PART_NOISE:
+            continue
+        number = _number(word)
+        found.append(str(number) if number is not None else word)
+    return " ".join(found)
+
+
+def _number(word: str) -> int | None:
+    if word.isdigit():
+        return int(word)
+    ordinal = _ORDINAL.match(word)
+    if ordinal:
+        return int(ordinal.group(1))
+    if word in NUMBER_WORDS:
+        return NUMBER_WORDS[word]
+    roman = _ROMAN.match(word)
+    if roman and word:
+        return _roman_value(word)
+    return None
+
+
+def _roman_value(word: str) -> int:
+    values = {"i": 1, "v": 5, "x": 10}
+    total = 0
+    for i, ch in enumerate(word):
+        value = values[ch]
+        nxt = values[word[i + 1]] if i + 1 < len(word) else 0
+        total += -value if value < nxt else value
+    return total
+
+
+def _name_tokens(fld: Field) -> list[str]:
+    codes = "a" if fld.tag in ("100", "700") else "ab"
+    return sorted(set(tokens(" ".join(fld.values(codes)))))
+
+
+def _main_author(record: Record) -> list[str]:
+    main = next(iter(record.get_fields("100", "110", "111")), None)
+    return _name_tokens(main) if main else []
+
+
+def _names(record: Record) -> list[list[str]]:
+    found = [_name_tokens(f) for f in record.get_fields("100", "110", "111", "700", "710",
+                                                         "711")]
+    return [n for n in found if n]
+
+
+def _ids(record: Record) -> list[str]:
+    found = [f"lccn:{lccn}" for f in record.get_fields("010") for v in f.values("a")
+             if (lccn := normalize_lccn(v))]
+    found += [i for f in record.get_fields("035") for s in f.values("a")
+              if (i := system_number(s))]
+    found += [f"id024:{v}" for f in record.get_fields("024") for raw in f.values("a")
+              if (v := re.sub(r"[^0-9A-Za-z./]", "", raw.split(" (")[0]).upper())]
+    found += [f"issn:{n}" for f in record.get_fields("022") if (n := issn(f.get("a") or ""))]
+    return _unique(found)
+
+
+def normalize_lccn(value: str) -> str:
+    """LCCN normalization (LC's rules): no blanks, no '/...' suffix, serial zero-padded."""
+    text = value.split("/")[0].replace(" ", "").strip().lower()
+    if "-" in text:
+        head, _, serial = text.partition("-")
+        text = head + serial.zfill(6)
+    return text if any(c.isdigit() for c in text) else ""
+
+
+def system_number(value: str) -> str | None:
+    """'(OCoLC)ocm01929242' -> 'oclc:1929242'; untrusted prefixes -> None."""
+    match = re.match(r"\s*\(([^)]+)\)\s*(.+)", value)
+    if not match:
+        return None
+    kind = TRUSTED_035.get(match.group(1).strip().lower())
+    number = match.group(2).strip()
+    if kind is None:
+        return None
+    if kind == "oclc":
+        digits = re.sub(r"^(ocm|ocn|on)", "", number).lstrip("0")
+        return f"oclc:{digits}" if digits.isdigit() else None
+    if kind == "lccn":
+        return f"lccn:{lccn}" if (lccn := normalize_lccn(number)) else None
+    return f"{kind}:{number.lower()}"
+
+
+def _language(code: str) -> str:
+    code = code.strip().lower()
+    return code if len(code) == 3 and code.isalpha() and code not in {"und", "zxx",
+                                                                       "mul"} else ""
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def isbn_key(text: str) -> str | None:
+    """Any ISBN form typed by a cataloguer -> the ISBN-13 key."""
+    return isbn13(text)

@@ -108,6 +108,8 @@ class Session:
             query = bib1.to_query(request.query)
             hits = await self._run_search(query, scope, ())
         except d.Bib1Diagnostic as diag:
+            if request.replace and not isinstance(diag, d.ResultSetExists):
+                self.result_sets.pop(request.result_set_name, None)  # a failed search empties it
             return _search_failure(request, diag)
         result = ResultSet(query, database, scope, [h.id for h in hits.hits], hits.total)
         self.result_sets[request.result_set_name] = result

@@ -185,3 +185,15 @@ def test_raw_frame_length_matches_server_responses(strict: Target) -> None:
         while ber.frame_length(raw, 1 << 20) is None:
             raw += sock.recv(4096)
         assert ber.decode(raw).tag == 23
+
+
+def test_failed_search_empties_the_replaced_result_set(strict: Target) -> None:
+    with initialized(strict.port) as sock:
+        assert hit_count(sock, "spring") == 1
+        sock.sendall(search_request("spring", use=9999))
+        failed = read_pdu(sock)
+        assert failed is not None and failed.need(22).as_bool() is False
+        sock.sendall(present_request(1, 1))
+        response = read_pdu(sock)
+        assert response is not None and response.need(27).as_int() == 5
+        assert response.need(130).need(ber.INTEGER, ber.UNIVERSAL).as_int() == 30

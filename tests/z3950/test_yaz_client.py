@@ -40,7 +40,7 @@ def test_isbn_search_returns_the_entry_as_usmarc(target: Target, tmp_path: Path)
                                       "find @attr 1=7 1556591489", "show 1"], marc)
     assert hits(out) == [1], out
     [record] = read_marc(marc)
-    assert record["001"].data.strip() == control_number(doc)
+    assert (record["001"].data or "").strip() == control_number(doc)
     assert record["245"]["a"].startswith("Spring essence")
     assert "Hồ Xuân Hương" in record["245"].value()
     holdings = [(f["a"], f["b"], f["h"]) for f in record.get_fields("852")]
@@ -71,7 +71,7 @@ def test_koha_default_queries_find_the_entry(target: Target, field: str, tmp_pat
     assert "Search was a success." in out, out
     [count] = hits(out)
     assert count >= minimum
-    numbers = {r["001"].data.strip() for r in read_marc(marc)}
+    numbers = {(r["001"].data or "").strip() for r in read_marc(marc)}
     assert control_number(target.docs[SPRING]) in numbers
 
 
@@ -158,8 +158,8 @@ def test_show_marcxml(target: Target, tmp_path: Path) -> None:
     assert root.tag == "{http://www.loc.gov/MARC21/slim}record"
     libs = root.xpath("m:datafield[@tag='852']/m:subfield[@code='a']/text()", namespaces=ns)
     assert libs == [h.library for h in target.docs[SPRING].holdings]
-    title = root.xpath("m:datafield[@tag='245']/m:subfield[@code='a']/text()", namespaces=ns)
-    assert title[0].startswith("Spring essence")
+    title = root.findtext("m:datafield[@tag='245']/m:subfield[@code='a']", namespaces=ns)
+    assert (title or "").startswith("Spring essence")
 
 
 def test_brief_and_sutrs(target: Target, tmp_path: Path) -> None:

@@ -90,9 +90,22 @@ def negotiate(requested: str, default: Version) -> tuple[Version, SRUDiagnostic 
     return best, None
 
 
+def clean(text: str) -> str:
+    """Lone surrogates and control characters (not XML text, not search text) removed."""
+    return "".join(c if (c in "\t\n\r" or ord(c) >= 0x20) and not 0xD800 <= ord(c) <= 0xDFFF
+                   else " " for c in text)
+
+
 def read_params(params: Mapping[str, str], *, method: str, body: bytes,
                 content_type: str) -> tuple[dict[str, str], Binding, str]:
-    """(parameters, binding, SOAP operation element or "") from any binding."""
+    """(parameters, binding, SOAP operation element or "") from any binding, cleaned."""
+    found, binding, element = _read_params(params, method=method, body=body,
+                                           content_type=content_type)
+    return {clean(k): clean(v) for k, v in found.items()}, binding, element
+
+
+def _read_params(params: Mapping[str, str], *, method: str, body: bytes,
+                 content_type: str) -> tuple[dict[str, str], Binding, str]:
     mime = content_type.split(";", 1)[0].strip().lower()
     if method.upper() == "POST" and (mime in ("text/xml", "application/soap+xml",
                                               "application/xml")

@@ -7,3 +7,6 @@ import typer
 
 def register(cli: typer.Typer) -> None:
     """Each capability adds its commands here."""
+    from app import cli_sources
+
+    cli_sources.register(cli)

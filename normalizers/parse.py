@@ -19,7 +19,11 @@ def parse_raw(raw: RawRecord) -> Decoded:
         return decode_iso2709(raw.data)
     if raw.syntax == "marcxml":
         return _from_marcxml(raw.data)
-    raise MarcError(f"{raw.syntax} records need the Dublin Core mapping, not the MARC path")
+    if raw.syntax == "oai_dc":
+        from normalizers.dublin_core import dc_to_record
+
+        return dc_to_record(raw.data)
+    raise MarcError(f"unknown record syntax {raw.syntax!r}")
 
 
 def _from_marcxml(data: bytes) -> Decoded:

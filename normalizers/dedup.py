@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from normalizers.bib import Bib
 from normalizers.clustering import current_cluster, drop_if_empty
-from normalizers.marc import Record, decode_field, split_iso2709
+from normalizers.marc import Record, decode_field
 from normalizers.matching import verify
 from normalizers.matchkeys import Profile, keys_of, profile_of
 from store import dedup as db
@@ -29,6 +29,8 @@ from store.records import set_cluster
 
 FORCED = 100.0  # score of a cluster joined through a manual 'merge'
 MAX_ATTRACT = 20  # single-record entries offered a freed place after a departure
+PROFILE_TAGS = frozenset({b"010", b"022", b"024", b"035", b"100", b"110", b"111", b"245",
+                          b"490", b"700", b"710", b"711", b"830"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,18 @@ class DedupClusterer:
             return set()
         set_cluster(conn, record_id, None)
         return {old} | self._recheck(conn, old)
+
+    def reassign(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
+        """Take a record out of its entry and place it afresh (after an override changed)."""
+        changed: set[str] = set()
+        old = current_cluster(conn, record_id)
+        if old is not None:
+            set_cluster(conn, record_id, None)
+            changed |= {old} | self._recheck(conn, old)
+        profile = index_record(conn, record_id)
+        if profile is None:
+            return changed
+        return changed | {self._join_best(conn, record_id, profile)}
 
     def _leave(self, conn: sqlite3.Connection, record_id: int, old: str,
                alone_ok: bool) -> set[str]:
@@ -192,12 +206,18 @@ def index_record(conn: sqlite3.Connection, record_id: int) -> Profile | None:
 
 
 def stored_record(marc: bytes) -> Record:
-    """The store's MARC (already repaired, UTF-8 ISO 2709), read without re-repairing."""
-    if not marc:
+    """The profile's fields of the store's MARC (repaired UTF-8 ISO 2709), read directly."""
+    if len(marc) < 25 or not marc[12:17].isdigit():
         return Record("     nam a22     a 4500")
-    leader, raw_fields = split_iso2709(marc)
-    return Record(leader, [decode_field(tag, data.decode("utf-8", "replace"))
-                           for tag, data in raw_fields])
+    base = int(marc[12:17])
+    fields = []
+    for pos in range(24, base - 1 - 11, 12):
+        tag = marc[pos:pos + 3]
+        if tag in PROFILE_TAGS:
+            start = base + int(marc[pos + 7:pos + 12])
+            data = marc[start:start + int(marc[pos + 3:pos + 7])].rstrip(b"\x1e")
+            fields.append(decode_field(tag.decode("ascii"), data.decode("utf-8", "replace")))
+    return Record(marc[:24].decode("ascii", "replace"), fields)
 
 
 def open_fresh_cluster(conn: sqlite3.Connection, record_id: int) -> str:

@@ -29,21 +29,35 @@ class Member:
         return f"{self.source}:{self.local_id}"
 
 
+ENCODING_LEVEL_SCORE = {" ": 3, "I": 3, "1": 2, "4": 2, "L": 2, "7": 1, "K": 1, "M": 1,
+                        "2": 1, "5": 0, "8": 0, "3": 0, "u": 0, "z": 0}
+
+
 def completeness(member: Member) -> float:
-    """How good a record is to copy: fields present, encoding level, subjects, no ALL-CAPS."""
+    """How good a record is to copy: fields present, encoding level (leader/17), subjects and
+    classification, no ALL-CAPS, and the source's priority."""
     bib = member.bib
-    score = sum(bool(x) for x in (bib.creators, bib.subjects, bib.publisher, bib.place,
-                                  bib.year, bib.isbns, bib.classification, bib.physical,
-                                  bib.notes, bib.series, bib.language))
-    score += {" ": 3, "1": 2, "4": 2, "7": 1, "I": 3, "K": 1}.get(bib.encoding_level, 0)
+    score: float = sum(bool(x) for x in (bib.creators, bib.subjects, bib.publisher, bib.place,
+                                         bib.year, bib.isbns, bib.classification, bib.physical,
+                                         bib.notes, bib.series, bib.language, bib.responsibility))
+    score += ENCODING_LEVEL_SCORE.get(bib.encoding_level, 0)
     score += 2 * bool(bib.subjects) + 2 * bool(bib.classification)
-    if bib.title.isupper():
-        score -= 4
+    score += min(len(bib.subjects), 5) * 0.2
+    score -= 4 * _shouting(bib.title) + 1 * _shouting(bib.publisher)
+    score -= 2 * any(_shouting(c) for c in bib.creators)
     return score + member.priority * 0.5
 
 
+def _shouting(text: str) -> bool:
+    """ALL-CAPS text (a legacy-system habit): at least four letters and no lower case."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and text.isupper()
+
+
 def preferred(members: list[Member]) -> Member:
-    return max(members, key=lambda m: (completeness(m), -m.record_id))
+    """The record a cataloguer should copy: a public one first, then the most complete;
+    ties go to the oldest record so the choice does not flicker between harvests."""
+    return max(members, key=lambda m: (not m.restricted, completeness(m), -m.record_id))
 
 
 def build_document(cluster_id: str, members: list[Member]) -> CatalogDocument:

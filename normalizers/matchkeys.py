@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from normalizers.bib import Bib
@@ -66,7 +66,7 @@ class Profile:
     ids: list[str] = field(default_factory=list)  # "kind:key" of trusted identifiers
 
     def dumps(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(self.__dict__, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def loads(cls, text: str) -> Profile:

@@ -42,15 +42,35 @@ def keys_of_record(conn: sqlite3.Connection, record_id: int) -> list[tuple[str, 
 
 def candidates(conn: sqlite3.Connection, record_id: int,
                keys: Iterable[tuple[str, str]]) -> set[int]:
-    """Live records sharing any key (blocked keys excluded), at most MAX_PER_KEY per key."""
-    found: set[int] = set()
-    for kind, key in keys:
-        rows = conn.execute(
-            "SELECT m.record_id FROM match_keys m WHERE m.kind=? AND m.key=? AND m.record_id<>? "
-            "AND NOT EXISTS (SELECT 1 FROM dedup_blocklist b WHERE b.kind=m.kind AND b.key=m.key)"
-            " LIMIT ?", (kind, key, record_id, MAX_PER_KEY))
-        found.update(r[0] for r in rows)
+    """Records sharing any key (blocked keys excluded), at most MAX_PER_KEY per key."""
+    wanted = sorted(keys)
+    if not wanted:
+        return set()
+    one = "SELECT * FROM (SELECT record_id FROM match_keys WHERE kind=? AND key=? LIMIT ?)"
+    params: list[object] = []
+    for kind, key in wanted:
+        params += [kind, key, MAX_PER_KEY + 1]
+    rows = conn.execute(" UNION ".join([one] * len(wanted)), params)
+    found = {r[0] for r in rows}
+    found.discard(record_id)
+    if found and blocklist_size(conn):
+        blocked = set(blocked_records(conn, wanted))
+        found -= blocked
     return found
+
+
+def blocklist_size(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM dedup_blocklist").fetchone()[0])
+
+
+def blocked_records(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> list[int]:
+    """Records found only through blocked keys are not candidates (re-queried per key)."""
+    blocked = {(k, v) for k, v in keys if conn.execute(
+        "SELECT 1 FROM dedup_blocklist WHERE kind=? AND key=?", (k, v)).fetchone()}
+    via_blocked = {r for k, v in blocked for r in records_with_key(conn, k, v)}
+    via_open = {r for k, v in keys if (k, v) not in blocked
+                for r in records_with_key(conn, k, v)[:MAX_PER_KEY + 1]}
+    return sorted(via_blocked - via_open)
 
 
 def profiles(conn: sqlite3.Connection, record_ids: Iterable[int]) -> dict[int, str]:

@@ -10,3 +10,6 @@ def register(cli: typer.Typer) -> None:
     from app import cli_sources
 
     cli_sources.register(cli)
+    from app import cli_dedup
+
+    cli_dedup.register(cli)

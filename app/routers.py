@@ -6,5 +6,7 @@ from typing import Any
 
 
 def all_routers() -> list[Any]:
-    found: list[Any] = []
+    from app import api_dedup
+
+    found: list[Any] = [api_dedup.router]
     return found

@@ -9,15 +9,28 @@ import uvicorn
 
 from app.main import create_app
 from app.settings import Settings
+from search.query import PUBLIC
+from z3950.server import Z3950Settings, serve_z3950
+
+log = logging.getLogger("unioncat.server")
 
 
 def run_server(settings: Settings) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     asyncio.run(_serve(settings))
 
 
 async def _serve(settings: Settings) -> None:
     app = create_app(settings)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info")
-    server = uvicorn.Server(config)
-    logging.getLogger("unioncat").info("serving on http://%s:%d", settings.host, settings.port)
-    await server.serve()
+    backend = app.state.unioncat.backend
+    z3950 = await serve_z3950(backend, Z3950Settings(
+        host=settings.host, port=settings.z3950_port, database=settings.z3950_database,
+        scope=PUBLIC))
+    log.info("Z39.50 on %s:%d database %s", settings.host, settings.z3950_port,
+             settings.z3950_database)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port,
+                                           log_level="info"))
+    try:
+        await server.serve()
+    finally:
+        z3950.close()

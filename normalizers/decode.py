@@ -6,6 +6,7 @@ Congress records come in NFD. Every repair is named so it can be counted and sho
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -19,6 +20,9 @@ REPAIR_MARC8_CONVERTED = "MARC-8 converted to UTF-8"
 REPAIR_BAD_UTF8 = "invalid UTF-8 bytes replaced"
 REPAIR_NFD = "decomposed (NFD) text composed to NFC"
 REPAIR_CONTROL_CHARS = "control characters removed"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 @dataclass
@@ -98,9 +102,9 @@ def _clean(text: str, changed: set[str]) -> str:
         if composed != text:
             changed.add(REPAIR_NFD)
             text = composed
-    if any(ord(c) < 0x20 for c in text):
+    if _CONTROL.search(text):
         changed.add(REPAIR_CONTROL_CHARS)
-        text = "".join(c if ord(c) >= 0x20 else " " for c in text)
+        text = _CONTROL.sub(" ", text)
     return text
 
 

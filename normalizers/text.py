@@ -19,11 +19,15 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold(text: str) -> str:
     """Lowercase, strip diacritics, đ -> d. Idempotent."""
+    if text.isascii():
+        return text.lower().replace("'", "")
     decomposed = unicodedata.normalize("NFD", text.translate(_SPECIAL))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped).lower().translate(_SPECIAL)
+    return unicodedata.normalize("NFC", _MARKS.sub("", decomposed)).lower().translate(_SPECIAL)
 
 
 def exact(text: str) -> str:

@@ -1,0 +1,36 @@
+"""SRU at /sru: a thin adapter over ``sru.handler.handle_sru``."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from app.state import scope_of, state_of
+from sru.handler import handle_sru
+from sru.settings import SruSettings
+
+router = APIRouter(tags=["sru"])
+
+
+def sru_settings(request: Request) -> SruSettings:
+    settings = state_of(request).settings
+    url = urlsplit(str(request.base_url))
+    return SruSettings(title=settings.catalog_title, host=url.hostname or settings.host,
+                       port=url.port or settings.port, path="sru",
+                       default_records=settings.sru_default_records,
+                       max_records=settings.sru_max_records)
+
+
+@router.api_route("/sru", methods=["GET", "POST"], response_class=Response,
+                  responses={200: {"content": {"text/xml": {}, "application/sru+xml": {}}}})
+async def sru(request: Request) -> Response:
+    """SRU 1.1, 1.2 and 2.0 (GET, POST, SOAP): explain, searchRetrieve, scan."""
+    body = await request.body() if request.method == "POST" else b""
+    answer = await run_in_threadpool(
+        handle_sru, state_of(request).backend, dict(request.query_params),
+        method=request.method, body=body, content_type=request.headers.get("content-type", ""),
+        settings=sru_settings(request), base_url=str(request.base_url),
+        scope=scope_of(request))
+    return Response(answer.body, status_code=answer.status, headers=answer.headers)

@@ -57,8 +57,7 @@ class DedupClusterer:
             changed |= self._leave(conn, record_id, old, alone_ok=not others)
             if not others and current_cluster(conn, record_id) == old:
                 return changed | {old}
-        changed.add(self._join_best(conn, record_id, profile))
-        return changed
+        return changed | self._join_best(conn, record_id, profile)
 
     def remove(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
         db.drop_keys(conn, record_id)
@@ -78,7 +77,7 @@ class DedupClusterer:
         profile = index_record(conn, record_id)
         if profile is None:
             return changed
-        return changed | {self._join_best(conn, record_id, profile)}
+        return changed | self._join_best(conn, record_id, profile)
 
     def _leave(self, conn: sqlite3.Connection, record_id: int, old: str,
                alone_ok: bool) -> set[str]:
@@ -91,14 +90,24 @@ class DedupClusterer:
         set_cluster(conn, record_id, None)
         return {old} | self._recheck(conn, old)
 
-    def _join_best(self, conn: sqlite3.Connection, record_id: int, profile: Profile) -> str:
-        best = self._best(conn, record_id, profile)
-        if best is None:
-            return open_fresh_cluster(conn, record_id)
+    def _join_best(self, conn: sqlite3.Connection, record_id: int, profile: Profile) -> set[str]:
+        """Join the best cluster, then merge in other clusters this record bridges."""
+        ranked = self._ranked(conn, record_id, profile)
+        if not ranked:
+            return {open_fresh_cluster(conn, record_id)}
+        best = ranked[0]
         set_cluster(conn, record_id, best)
-        return best
+        changed = {best}
+        for other in ranked[1:]:
+            changed |= self._absorb(conn, best, other)
+        return changed
 
     def _best(self, conn: sqlite3.Connection, record_id: int, profile: Profile) -> str | None:
+        ranked = self._ranked(conn, record_id, profile)
+        return ranked[0] if ranked else None
+
+    def _ranked(self, conn: sqlite3.Connection, record_id: int, profile: Profile) -> list[str]:
+        """Clusters this record may join, best first."""
         me = Member(record_id, db.identity(conn, record_id), profile)
         found = db.candidates(conn, record_id, keys_of(profile))
         rules = rules_for(conn, me.who)
@@ -109,7 +118,20 @@ class DedupClusterer:
             score = fit(conn, me, members, rules) if members else None
             if score is not None:
                 scored.append((score, -members[0].record_id, cluster_id))
-        return max(scored)[2] if scored else None
+        return [c for _, _, c in sorted(scored, reverse=True)]
+
+    def _absorb(self, conn: sqlite3.Connection, target: str, other: str) -> set[str]:
+        """Move every member of ``other`` into ``target`` if each fits there."""
+        inside = _members(conn, target)
+        moving = _members(conn, other)
+        for member in moving:
+            if fit(conn, member, inside) is None:
+                return set()
+            inside.append(member)
+        for member in moving:
+            set_cluster(conn, member.record_id, target)
+        drop_if_empty(conn, other)
+        return {other}
 
     def _recheck(self, conn: sqlite3.Connection, cluster_id: str) -> set[str]:
         """After a departure: eject members that no longer fit, offer the place to others."""
@@ -124,7 +146,7 @@ class DedupClusterer:
                 kept.append(member)
                 continue
             set_cluster(conn, member.record_id, None)
-            changed.add(self._join_best(conn, member.record_id, member.profile))
+            changed |= self._join_best(conn, member.record_id, member.profile)
         return changed | self._attract(conn, cluster_id, kept)
 
     def _attract(self, conn: sqlite3.Connection, cluster_id: str,
@@ -173,13 +195,14 @@ def fit(conn: sqlite3.Connection, me: Member, members: list[Member],
         return None
     if any(m.who in rules.merges for m in members):
         return FORCED
-    total = 0.0
+    total, positive = 0.0, 0
     for member in members:
         verdict = verify(me.profile, member.profile, rules.blocked)
-        if not verdict.match:
+        if verdict.match:
+            total, positive = total + verdict.score, positive + 1
+        elif verdict.hard:
             return None
-        total += verdict.score
-    return total / len(members)
+    return total / len(members) if positive else None
 
 
 def _members(conn: sqlite3.Connection, cluster_id: str) -> list[Member]:

@@ -25,6 +25,7 @@ class Verdict:
     match: bool
     score: float
     reason: str
+    hard: bool = True  # a real difference; False = only too little evidence to say
 
 
 def verify(a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> Verdict:
@@ -44,14 +45,16 @@ def verify(a: Profile, b: Profile, blocked: frozenset[str] = frozenset()) -> Ver
 def _without_ids(a: Profile, b: Profile, similarity: float) -> Verdict:
     if a.isbns and b.isbns:
         return Verdict(False, 0.0, "both have ISBNs and none is shared")
-    if a.year is None or b.year is None:
-        return Verdict(False, 0.0, "no shared identifier and a year is missing")
-    if similarity < TITLE_WITHOUT_ID:
+    if similarity < TITLE_WITH_ID:
         return Verdict(False, 0.0, f"titles differ ({similarity:.2f})")
-    if not (a.author or a.names) and (b.author or b.names):
-        return Verdict(False, 0.0, "no shared identifier and only one side has an author")
-    if (a.author or a.names) and not (b.author or b.names):
-        return Verdict(False, 0.0, "no shared identifier and only one side has an author")
+    if a.year is None or b.year is None:
+        return Verdict(False, 0.0, "no shared identifier and a year is missing", hard=False)
+    if similarity < TITLE_WITHOUT_ID:
+        return Verdict(False, 0.0, f"titles differ ({similarity:.2f}) and no shared identifier",
+                       hard=False)
+    if bool(a.author or a.names) != bool(b.author or b.names):
+        return Verdict(False, 0.0, "no shared identifier and only one side has an author",
+                       hard=False)
     return Verdict(True, 1.0 + similarity, "same title, author and year")
 
 

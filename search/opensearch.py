@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from opensearchpy import OpenSearch, helpers
-from opensearchpy.exceptions import NotFoundError, OpenSearchException, RequestError
+from opensearchpy.exceptions import (
+    NotFoundError,
+    OpenSearchException,
+    RequestError,
+    TransportError,
+)
 
 from search.document import (
     BackendStats,
@@ -78,19 +83,23 @@ class ReindexReport:
 
 
 class OpenSearchBackend:
-    """``SearchBackend`` over OpenSearch. Nothing is contacted until the first call."""
+    """``SearchBackend`` over OpenSearch. Nothing is contacted until the first call.
+
+    ``index`` is the alias serving code reads; versioned indices are ``<index>-v<N>``.
+    """
 
     name = "opensearch"
 
-    def __init__(self, url: str, prefix: str = "unioncat", *, user: str | None = None,
+    def __init__(self, url: str, index: str = "unioncat", *, user: str | None = None,
                  password: str | None = None, verify_certs: bool = True,
                  ca_certs: str | None = None, shards: int = 1, replicas: int = 1,
                  max_result_window: int = 10_000, refresh: bool = True,
                  chunk_size: int = 500, max_chunk_bytes: int = 8 * 1024 * 1024,
-                 max_retries: int = 5, timeout: float = 30.0) -> None:
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", prefix):
-            raise ValueError(f"index prefix must be lowercase [a-z0-9_.-]: {prefix!r}")
-        self.alias = prefix
+                 max_retries: int = 5, timeout: float = 30.0,
+                 http_compress: bool = False) -> None:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", index):
+            raise ValueError(f"index (alias) name must be lowercase [a-z0-9_.-]: {index!r}")
+        self.alias = index
         self.shards = shards
         self.replicas = replicas
         self.max_result_window = max_result_window
@@ -102,7 +111,7 @@ class OpenSearchBackend:
         self.client = OpenSearch(
             hosts=[url], http_auth=auth, verify_certs=verify_certs, ca_certs=ca_certs,
             ssl_show_warn=verify_certs, timeout=timeout, max_retries=3,
-            retry_on_timeout=True, http_compress=True)
+            retry_on_timeout=True, http_compress=http_compress)
         self._ready = False
         self._icu: bool | None = None
         self.last_bulk: BulkReport | None = None
@@ -217,7 +226,8 @@ class OpenSearchBackend:
         try:
             self._bulk(actions())
             self.client.indices.put_settings(index=name, body={"index": {
-                "number_of_replicas": self.replicas, "refresh_interval": "1s"}})
+                "number_of_replicas": self.replicas, "refresh_interval": "1s",
+                "translog.durability": "request"}})
             self.client.indices.refresh(index=name)
             count = int(self.client.count(index=name)["count"])
             if count != len(ids):
@@ -242,7 +252,15 @@ class OpenSearchBackend:
 
     # --- reads ------------------------------------------------------------------------
     def _search(self, body: Dsl) -> dict[str, Any]:
-        result: dict[str, Any] = self.client.search(index=self.alias, body=body)
+        try:
+            result: dict[str, Any] = self.client.search(index=self.alias, body=body)
+        except TransportError as exc:
+            text = str(exc.info)
+            if "too many terms" in text or "too_many_clauses" in text or (
+                    "maxClauseCount" in text):
+                raise QueryError("too_complex", "the query expands to too many terms",
+                                 str(exc.error)) from exc
+            raise
         return result
 
     def search(self, request: SearchRequest) -> SearchResult:

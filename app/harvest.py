@@ -128,6 +128,7 @@ def _run_list(conn: sqlite3.Connection, source: Source, oai: OaiClient, cp: Chec
             if error.code != "badResumptionToken" or not cp.token or restarts >= MAX_RESTARTS:
                 raise
             restarts += 1
+            tokens.clear()  # the restarted list hands out the same tokens again
             _restart_list(conn, cp, result)
             continue
         if page.token and page.token in tokens:

@@ -20,9 +20,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from normalizers.text import exact, fold, words
+from normalizers.text import exact, words
 from search.query import KEYWORD_INDEXES, Bool, MatchAll, Query, QueryError, Scope, Term
-from search.sqlite_keys import HOLDING_INDEXES, WORD_COLUMNS, WORD_INDEXES, keyword_key
+from search.sqlite_keys import (
+    HOLDING_INDEXES,
+    WORD_COLUMNS,
+    WORD_INDEXES,
+    fast_fold,
+    keyword_key,
+)
 
 Params = list[object]
 _MAX_CHAR = "\U0010ffff"
@@ -57,8 +63,8 @@ def holding_sql(scope: Scope, alias: str = "v") -> tuple[str, Params]:
         parts.append(f"{alias}.restricted = 0")
     if scope.libraries is not None:
         libs = sorted(scope.libraries)
-        parts.append(f"({alias}.lib IS NULL OR {alias}.lib IN ({', '.join('?' * len(libs))}))"
-                     if libs else f"{alias}.lib IS NULL")
+        parts.append(f"({alias}.lib = '' OR {alias}.lib IN ({', '.join('?' * len(libs))}))"
+                     if libs else f"{alias}.lib = ''")
         params += libs
     return (" AND ".join(parts) or "1"), params
 
@@ -112,7 +118,7 @@ class _Compiler:
                              f"{term.truncation} truncation is not supported on word indexes",
                              term.truncation)
         relation = "all" if term.relation in ("=", "<>") else term.relation
-        folded = _tokens(fold(term.value))
+        folded = _tokens(fast_fold(term.value))
         prefix = term.truncation == "right"
         columns = WORD_COLUMNS[term.index]
         match = fts_match(columns, folded, relation, prefix)
@@ -157,6 +163,9 @@ class _Compiler:
             cond, params = f"v.key {_COMPARE[term.relation]} ?", [_key(term.index, term.value)]
         else:
             cond, params = _key_condition(term.index, term)
+        if term.index == "id":
+            self.params += params
+            return "(" + cond.replace("v.key", "e.id") + ")"
         return self.vals_in(f"v.idx = ? AND {cond}", [term.index, *params], term.index)
 
     def year(self, term: Term) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,18 +23,22 @@ from search.document import (
     ScanEntry,
     SearchResult,
 )
-from search.query import ScanRequest, Scope, SearchRequest
+from search.query import MatchAll, ScanRequest, Scope, SearchRequest
 from search.sqlite_compile import compile_query
 from search.sqlite_rows import doc_rows
 from search.sqlite_schema import (
     READER_CACHE_KIB,
     TEXT_COLUMNS,
     WRITER_CACHE_KIB,
+    bump_generation,
     connect,
     create_schema,
+    generation,
 )
 
 _CHUNK = 500  # ids per IN (...) list
+_CACHE_SIZE = 512  # cached whole-catalog totals and facets (per scope, index, size)
+CacheKey = tuple[object, ...]
 _TEXT_MARKS = ", ".join("?" * (len(TEXT_COLUMNS) + 1))
 _COLUMNS = ", ".join(TEXT_COLUMNS)
 
@@ -52,6 +56,7 @@ class SqliteFtsBackend:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
+        self._cache: dict[CacheKey, object] = {}
         self._writer = connect(self.path, WRITER_CACHE_KIB)
         create_schema(self._writer)
 
@@ -80,6 +85,7 @@ class SqliteFtsBackend:
             self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
+                bump_generation(self._writer)
             except BaseException:
                 self._writer.execute("ROLLBACK")
                 raise
@@ -94,8 +100,9 @@ class SqliteFtsBackend:
             self._remove(conn, [doc.id for doc in latest])
             (top,) = conn.execute("SELECT coalesce(max(rowid), 0) FROM entries").fetchone()
             rows = [doc_rows(top + i + 1, doc) for i, doc in enumerate(latest)]
-            conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              [r.entry for r in rows])
+            conn.executemany("INSERT INTO docs VALUES (?, ?)", [r.json for r in rows])
             conn.executemany(f"INSERT INTO ftext VALUES ({_TEXT_MARKS})", [r.text for r in rows])
             conn.executemany(f"INSERT INTO fts(rowid, {_COLUMNS}) VALUES ({_TEXT_MARKS})",
                              [r.text for r in rows])
@@ -121,28 +128,61 @@ class SqliteFtsBackend:
         params = [(r,) for r in rowids]
         conn.executemany(f"INSERT INTO fts(fts, rowid, {_COLUMNS}) SELECT 'delete', rowid, "
                          f"{_COLUMNS} FROM ftext WHERE rowid = ?", params)
-        for statement in ("DELETE FROM ftext WHERE rowid = ?", "DELETE FROM vals WHERE entry = ?",
+        for statement in ("DELETE FROM ftext WHERE rowid = ?", "DELETE FROM docs WHERE rowid = ?",
+                          "DELETE FROM vals WHERE entry = ?",
                           "DELETE FROM holdings WHERE entry = ?",
                           "DELETE FROM entries WHERE rowid = ?"):
             conn.executemany(statement, params)
 
     # --- reads ------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
+        """A query without clauses (whole catalog in scope) reads cached totals and facets,
+        keyed by the write generation, and pages straight from ``entries``."""
         compiled = compile_query(request.query, request.scope)
+        whole = isinstance(request.query, MatchAll)
         with self._read() as conn:
-            total = sqlite_read.fill_hits(conn, compiled, request.scope)
-            hits = sqlite_read.page(conn, request, compiled) if request.size > 0 else []
-            facets: dict[str, list[FacetCount]] = {
-                index: sqlite_read.facet(conn, index, request.scope, request.facet_size)
-                for index in dict.fromkeys(request.facets)}
+            gen = generation(conn)
+            filled = not whole
+            if filled:
+                total = sqlite_read.fill_hits(conn, compiled, request.scope)
+            else:
+                total = self._cached(("total", gen, request.scope), lambda: (
+                    sqlite_read.count_in_scope(conn, request.scope)))
+            facets: dict[str, list[FacetCount]] = {}
+            for index in dict.fromkeys(request.facets):
+                key = ("facet", gen, request.scope, index, request.facet_size)
+                if whole and key in self._cache:
+                    facets[index] = self._cache[key]  # type: ignore[assignment]
+                    continue
+                if not filled:
+                    sqlite_read.fill_hits(conn, compiled, request.scope)
+                    filled = True
+                facets[index] = sqlite_read.facet(conn, index, request.scope,
+                                                  request.facet_size)
+                if whole:
+                    self._remember(key, facets[index])
+            hits = (sqlite_read.page(conn, request, compiled, from_hits=not whole)
+                    if request.size > 0 else [])
         return SearchResult(total=total, hits=hits, facets=facets)
+
+    def _cached(self, key: CacheKey, compute: Callable[[], int]) -> int:
+        if key not in self._cache:
+            self._remember(key, compute())
+        return self._cache[key]  # type: ignore[return-value]
+
+    def _remember(self, key: CacheKey, value: object) -> None:
+        with self._lock:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = value
 
     def get(self, ids: Sequence[str], scope: Scope) -> list[CatalogDocument]:
         found: dict[str, str] = {}
         with self._read() as conn:
             for chunk in _chunks(list(dict.fromkeys(ids))):
                 found.update(conn.execute(
-                    f"SELECT id, json FROM entries WHERE id IN ({', '.join('?' * len(chunk))})",
+                    "SELECT e.id, d.json FROM entries e JOIN docs d ON d.rowid = e.rowid"
+                    f" WHERE e.id IN ({', '.join('?' * len(chunk))})",
                     chunk).fetchall())
         docs = (CatalogDocument.loads(found[i]).visible_to(scope.libraries, scope.sees_restricted)
                 for i in ids if i in found)

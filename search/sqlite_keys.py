@@ -8,6 +8,7 @@ its ISBN-10 form and an ISBN-10 by its ISBN-13 form, so either form finds the en
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from normalizers.text import fold
 
@@ -28,9 +29,30 @@ EXACT_COLUMNS: tuple[str, ...] = tuple(f"x_{name}" for name in FTS_COLUMNS)
 _ISBN = re.compile(r"97[89]\d{10}|\d{9}[\dX]")
 
 
+class _FoldTable(dict[int, str]):
+    """``normalizers.text.fold`` per character, computed once per character seen."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def fast_fold(text: str) -> str:
+    """Same result as ``fold`` (marks are dropped whatever their order), about ten times
+    faster: one table lookup per character, NFC only when something non-ASCII is left."""
+    if text.isascii():
+        return text.lower().replace("'", "")
+    folded = text.translate(_FOLD_TABLE)
+    return folded if folded.isascii() else unicodedata.normalize("NFC", folded)
+
+
 def field_key(text: str) -> str:
     """Folded whole-field value with whitespace collapsed: scan and ``==`` compare on it."""
-    return " ".join(fold(text).split())
+    return " ".join(fast_fold(text).split())
 
 
 def compact_isbn(value: str) -> str:

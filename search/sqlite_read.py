@@ -20,6 +20,12 @@ _BM25 = "bm25(fts, 8.0, 4.0, 3.0, 1.0, 1.5, 1.0, 0.5, 0, 0, 0, 0, 0, 0, 0)"
 _SORT_COLUMNS = {"year": "e.year", "title": "e.title_key", "creator": "e.creator_key",
                  "added": "e.added"}
 _ENTRY_FACETS = {"format": "e.format", "language": "e.language", "year": "e.year"}
+_VALUE_FACETS = WORD_INDEXES | HOLDING_INDEXES | {"isbn", "issn", "identifier"}
+
+
+def count_in_scope(conn: sqlite3.Connection, scope: Scope) -> int:
+    where, params = scope_sql(scope)
+    return int(conn.execute(f"SELECT count(*) FROM entries e WHERE {where}", params).fetchone()[0])
 
 
 def fill_hits(conn: sqlite3.Connection, compiled: Compiled, scope: Scope) -> int:
@@ -53,16 +59,22 @@ def _order(sort: tuple[SortKey, ...], compiled: Compiled) -> tuple[str, str, Par
     return join, ", ".join(order), join_params, order_params
 
 
-def page(conn: sqlite3.Connection, request: SearchRequest, compiled: Compiled) -> list[
-        CatalogDocument]:
+def page(conn: sqlite3.Connection, request: SearchRequest, compiled: Compiled,
+         from_hits: bool = True) -> list[CatalogDocument]:
+    """One page in order, from ``temp.hits`` or (``from_hits=False``, for a query without
+    clauses) straight from the entries in scope."""
     join, order, join_params, order_params = _order(request.sort, compiled)
-    rows = conn.execute(
-        f"SELECT e.json FROM temp.hits h JOIN entries e ON e.rowid = h.rowid {join} "
-        f"ORDER BY {order} LIMIT ? OFFSET ?",
-        [*join_params, *order_params, max(request.size, 0), max(request.start, 0)])
+    where, where_params = ("1", list[object]()) if from_hits else scope_sql(request.scope)
+    source = "temp.hits h JOIN entries e ON e.rowid = h.rowid" if from_hits else "entries e"
+    rowids = [r for (r,) in conn.execute(
+        f"SELECT e.rowid FROM {source} {join} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*join_params, *where_params, *order_params, max(request.size, 0),
+         max(request.start, 0)])]
+    texts = dict(conn.execute(
+        f"SELECT rowid, json FROM docs WHERE rowid IN ({', '.join('?' * len(rowids))})", rowids))
     scope = request.scope
-    docs = (CatalogDocument.loads(text).visible_to(scope.libraries, scope.sees_restricted)
-            for (text,) in rows)
+    docs = (CatalogDocument.loads(texts[r]).visible_to(scope.libraries, scope.sees_restricted)
+            for r in rowids)
     return [doc for doc in docs if doc is not None]
 
 
@@ -71,19 +83,24 @@ def facet(conn: sqlite3.Connection, index: str, scope: Scope, size: int) -> list
     if index in _ENTRY_FACETS:
         column = _ENTRY_FACETS[index]
         rows = conn.execute(
-            f"SELECT {column}, count(*) AS n FROM temp.hits h JOIN entries e ON e.rowid = h.rowid"
-            f" WHERE {column} IS NOT NULL AND {column} <> '' GROUP BY {column}"
-            f" ORDER BY n DESC, {column} LIMIT ?", (size,))
+            f"SELECT {column}, count(*) AS n FROM temp.hits h CROSS JOIN entries e"
+            f" ON e.rowid = h.rowid WHERE {column} IS NOT NULL AND {column} <> ''"
+            f" GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?", (size,))
         return [FacetCount(str(value), count) for value, count in rows]
-    if index not in WORD_INDEXES and index not in HOLDING_INDEXES and index not in (
-            "isbn", "issn", "identifier", "id"):
+    if index not in _VALUE_FACETS:
         raise QueryError("unsupported_index", f"no facet on {index!r}", index)
     visible, params = holding_sql(scope) if index in HOLDING_INDEXES else ("1", [])
-    rows = conn.execute(
-        "SELECT min(v.display), count(DISTINCT v.entry) AS n FROM temp.hits h"
-        f" JOIN vals v ON v.entry = h.rowid AND v.idx = ? WHERE {visible}"
-        " GROUP BY v.key ORDER BY n DESC, v.key LIMIT ?", [index, *params, size])
-    return [FacetCount(value, count) for value, count in rows]
+    counts = conn.execute(
+        "SELECT v.key, count(DISTINCT v.entry) AS n FROM temp.hits h CROSS JOIN vals v"
+        f" ON v.entry = h.rowid AND v.idx = ? WHERE {visible}"
+        " GROUP BY v.key ORDER BY n DESC, v.key LIMIT ?", [index, *params, size]).fetchall()
+    return [FacetCount(_display(conn, index, key), count) for key, count in counts]
+
+
+def _display(conn: sqlite3.Connection, index: str, key: str) -> str:
+    row = conn.execute("SELECT display FROM vals WHERE idx = ? AND key = ? LIMIT 1",
+                       (index, key)).fetchone()
+    return str(row[0]) if row else key
 
 
 def _scan_key(index: str, term: str) -> str:

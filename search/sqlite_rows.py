@@ -1,6 +1,7 @@
 """One ``CatalogDocument`` as the rows the SQLite backend stores.
 
-* ``entries``: id, scope/sort columns and the full JSON;
+* ``entries``: id, scope/sort/facet columns (narrow, so scans and sorts stay cheap);
+* ``docs``: the full JSON of each entry;
 * ``ftext``: folded and exact (lowercase NFC) text per word index, the external content
   of the FTS5 table;
 * ``vals``: one row per distinct (index, key) value, for keyword search, ``==``, facets and
@@ -10,19 +11,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, fields
 
-from normalizers.text import exact, fold
+from normalizers.text import exact
 from search.document import CatalogDocument
-from search.sqlite_keys import field_key, isbn_forms, keyword_key
+from search.sqlite_keys import fast_fold, field_key, isbn_forms, keyword_key
 
 SqlRow = tuple[object, ...]
-ValRow = tuple[int, str, str, str, str | None, int]
+ValRow = tuple[int, str, str, str, int, str]
+
+
+_DOC_FIELDS = tuple(f.name for f in fields(CatalogDocument))
+
+
+def doc_json(doc: CatalogDocument) -> str:
+    """``doc.dumps()`` without the deep copy of ``dataclasses.asdict`` (same JSON)."""
+    data: dict[str, object] = {name: getattr(doc, name) for name in _DOC_FIELDS}
+    data["holdings"] = [dict(vars(h)) for h in doc.holdings]
+    data["marc"] = doc.marc.decode("utf-8", "replace")
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
 class DocRows:
     entry: SqlRow
+    json: SqlRow
     text: SqlRow
     vals: list[ValRow]
     holdings: list[SqlRow]
@@ -44,14 +58,14 @@ def _texts(doc: CatalogDocument) -> dict[str, str]:
 
 def text_row(rowid: int, doc: CatalogDocument) -> SqlRow:
     texts = _texts(doc)
-    return (rowid, *(fold(t) for t in texts.values()), *(exact(t) for t in texts.values()))
+    return (rowid, *(fast_fold(t) for t in texts.values()), *(exact(t) for t in texts.values()))
 
 
 def _bib_values(doc: CatalogDocument) -> list[tuple[str, str, str]]:
     """(index, key, display) of every bibliographic value, duplicates included."""
     found: list[tuple[str, str, str]] = [("title", field_key(doc.title), doc.title),
                                          ("publisher", field_key(doc.publisher), doc.publisher),
-                                         ("id", doc.id, doc.id)]
+                                         ]
     found += [("creator", field_key(v), v) for v in doc.creators]
     found += [("subject", field_key(v), v) for v in doc.subjects]
     found += [("series", field_key(v), v) for v in doc.series]
@@ -67,17 +81,17 @@ def _bib_values(doc: CatalogDocument) -> list[tuple[str, str, str]]:
 
 
 def val_rows(rowid: int, doc: CatalogDocument) -> list[ValRow]:
-    rows: dict[tuple[str, str, str | None, int], ValRow] = {}
+    rows: dict[tuple[str, str, str], ValRow] = {}
     for index, key, display in _bib_values(doc):
         if key:
-            rows.setdefault((index, key, None, 0), (rowid, index, key, display, None, 0))
-    for h in doc.holdings:
+            rows.setdefault((index, key, ""), (rowid, index, key, "", 0, display))
+    for h in sorted(doc.holdings, key=lambda h: h.restricted):  # open holdings win
         for index, value in (("library", h.library), ("library_type", h.library_type),
                              ("district", h.district)):
             key, flag = keyword_key(index, value), int(h.restricted)
-            if key:
-                rows.setdefault((index, key, h.library, flag),
-                                (rowid, index, key, value, h.library, flag))
+            if key and h.library:
+                rows.setdefault((index, key, h.library),
+                                (rowid, index, key, h.library, flag, value))
     return list(rows.values())
 
 
@@ -85,10 +99,11 @@ def entry_row(rowid: int, doc: CatalogDocument) -> SqlRow:
     public = int(not doc.holdings or any(not h.restricted for h in doc.holdings))
     creator = doc.creators[0] if doc.creators else doc.responsibility
     return (rowid, doc.id, public, doc.year, doc.format, doc.language,
-            field_key(doc.title), field_key(creator), doc.added, doc.dumps())
+            field_key(doc.title), field_key(creator), doc.added)
 
 
 def doc_rows(rowid: int, doc: CatalogDocument) -> DocRows:
     holdings = list(dict.fromkeys((rowid, h.library, int(h.restricted)) for h in doc.holdings))
-    return DocRows(entry_row(rowid, doc), text_row(rowid, doc), val_rows(rowid, doc),
+    return DocRows(entry_row(rowid, doc), (rowid, doc_json(doc)), text_row(rowid, doc),
+                   val_rows(rowid, doc),
                    list(holdings))

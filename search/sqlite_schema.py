@@ -11,7 +11,7 @@ SCHEMA_VERSION = 1
 TEXT_COLUMNS: tuple[str, ...] = FTS_COLUMNS + EXACT_COLUMNS
 
 _DDL = f"""
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS entries(
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -21,22 +21,21 @@ CREATE TABLE IF NOT EXISTS entries(
     language TEXT NOT NULL,
     title_key TEXT NOT NULL,
     creator_key TEXT NOT NULL,
-    added TEXT NOT NULL,
-    json TEXT NOT NULL);
+    added TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs(rowid INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ftext(rowid INTEGER PRIMARY KEY, {", ".join(TEXT_COLUMNS)});
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({", ".join(TEXT_COLUMNS)},
     content='ftext', content_rowid='rowid',
-    tokenize='unicode61 remove_diacritics 0', prefix='2 3');
+    tokenize='unicode61 remove_diacritics 0',);
 CREATE TABLE IF NOT EXISTS vals(
-    entry INTEGER NOT NULL, idx TEXT NOT NULL, key TEXT NOT NULL, display TEXT NOT NULL,
-    lib TEXT, restricted INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS vals_key ON vals(idx, key, entry);
-CREATE INDEX IF NOT EXISTS vals_entry ON vals(entry, idx);
+    entry INTEGER NOT NULL, idx TEXT NOT NULL, key TEXT NOT NULL, lib TEXT NOT NULL,
+    restricted INTEGER NOT NULL, display TEXT NOT NULL,
+    PRIMARY KEY (entry, idx, key, lib)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS vals_key ON vals(idx, key, restricted);
 CREATE TABLE IF NOT EXISTS holdings(
     entry INTEGER NOT NULL, library TEXT NOT NULL, restricted INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS holdings_library ON holdings(library, restricted, entry);
 CREATE INDEX IF NOT EXISTS holdings_entry ON holdings(entry);
-CREATE INDEX IF NOT EXISTS entries_pub ON entries(pub);
 """
 
 # Page cache per connection, in KiB (negative = KiB for PRAGMA cache_size). Readers are
@@ -57,5 +56,15 @@ def connect(path: Path, cache_kib: int) -> sqlite3.Connection:
 
 def create_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(_DDL)
-    conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                 (str(SCHEMA_VERSION),))
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', 0)")
+
+
+def bump_generation(conn: sqlite3.Connection) -> None:
+    """Count a write, so readers in any process can tell cached facets are stale."""
+    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+
+
+def generation(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0

@@ -153,3 +153,16 @@ def test_scan_past_the_end_is_empty(loaded: SearchBackend) -> None:
 def test_stats_and_health(loaded: SearchBackend) -> None:
     assert loaded.stats().entries == len(CATALOG)
     assert loaded.health().ok
+
+
+def test_whole_catalog_totals_and_facets_follow_writes(loaded: SearchBackend) -> None:
+    request = SearchRequest(MatchAll(), facets=("format", "library"))
+    before = loaded.search(request)
+    assert {f.value: f.count for f in before.facets["format"]}["map"] == 1
+    loaded.upsert([replace(KIEU, id="kieu-map", format="map")])
+    after = loaded.search(request)
+    assert after.total == before.total + 1
+    assert {f.value: f.count for f in after.facets["format"]}["map"] == 2
+    assert {f.value: f.count for f in after.facets["library"]}["VN-DT-001"] == 7
+    loaded.delete(["kieu-map", "ban-do"])
+    assert "map" not in {f.value for f in loaded.search(request).facets["format"]}

@@ -33,8 +33,9 @@ def lc_file() -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         print("fetching pymarc 5.4.0 sdist from PyPI (76 MB)...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-build-isolation",
-                        "--no-binary", ":all:", "pymarc==5.4.0", "-d", tmp, "-q"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
+                        "--no-build-isolation", "--no-binary", ":all:", "pymarc==5.4.0",
+                        "-d", tmp, "-q"], check=True)
         with tarfile.open(Path(tmp) / "pymarc-5.4.0.tar.gz") as tar:
             source = tar.extractfile(MEMBER)
             assert source is not None

@@ -1,0 +1,284 @@
+"""Shared helpers for the benchmark scripts: paths, timed commands, servers, Zebra, results.
+
+Nothing here runs at import. Every server started here listens on 127.0.0.1 and is stopped
+by its PID (Zebra by ``zebra.sh stop`` with the bench's own scratch directory and ports, so a
+Zebra another engineer runs on the default ports is never touched).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+OUT = BENCH / "out"
+VENV_BIN = REPO / ".venv" / "bin"
+PYTHON = VENV_BIN / "python"
+UNIONCAT = VENV_BIN / "unioncat"
+ZEBRA_SH = Path(os.environ.get("ZEBRA_SH", "/work/shared/reference/zebra/zebra.sh"))
+# Own scratch dir and ports, so a Zebra someone else runs on 9997/9996 is left alone.
+ZEBRA_SCRATCH = Path(os.environ.get("BENCH_ZEBRA_SCRATCH", OUT / "zebra"))
+ZEBRA_PORTS = {"grs": int(os.environ.get("BENCH_ZEBRA_GRS_PORT", "19997")),
+               "dom-icu": int(os.environ.get("BENCH_ZEBRA_DOM_PORT", "19996"))}
+ZEBRA_DB = "lc"
+SOURCE_CODE = "VN-BENCH"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- data
+
+def lc_slice(count: int) -> Path:
+    """The first ``count`` LC records as ISO 2709 under bench/out (written once)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"lc{count}.mrc"
+    if not path.exists():
+        partial = path.with_suffix(".part")
+        subprocess.run([str(PYTHON), str(BENCH / "lcdata.py"), "--slice", str(count),
+                        str(partial)], check=True, stdout=subprocess.DEVNULL)
+        partial.rename(path)
+    return path
+
+
+def lc_full() -> Path:
+    out = subprocess.run([str(PYTHON), str(BENCH / "lcdata.py")], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    return Path(out)
+
+
+def count_records(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\x1d") for chunk in iter(lambda: handle.read(1 << 24), b""))
+
+
+# ---------------------------------------------------------------- timed commands
+
+@dataclass
+class Timed:
+    wall_s: float
+    cpu_s: float
+    max_rss_kb: int
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def ensure_gnu_time() -> bool:
+    """/usr/bin/time -v is used for CPU and peak RSS; install Debian ``time`` if missing."""
+    if Path("/usr/bin/time").exists():
+        return True
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    try:
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "time"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    except (subprocess.SubprocessError, OSError):
+        return False
+    return Path("/usr/bin/time").exists()
+
+
+def run_timed(argv: Sequence[str], env: Mapping[str, str] | None = None,
+              cwd: Path | None = None, timeout: float = 3600) -> Timed:
+    """Run a command to completion: wall seconds, user+sys CPU seconds, peak RSS (kB)."""
+    stats = OUT / f".time-{os.getpid()}-{time.monotonic_ns()}.txt"
+    use_time = ensure_gnu_time()
+    full = ["/usr/bin/time", "-v", "-o", str(stats), *argv] if use_time else list(argv)
+    start = time.perf_counter()
+    proc = subprocess.run(full, env={**os.environ, **(env or {})}, cwd=cwd, timeout=timeout,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    cpu, rss = 0.0, 0
+    if use_time and stats.exists():
+        text = stats.read_text()
+        stats.unlink()
+        cpu = _time_field(text, "User time") + _time_field(text, "System time")
+        rss = int(_time_field(text, "Maximum resident set size"))
+    return Timed(wall, cpu, rss, proc.returncode, proc.stdout, proc.stderr)
+
+
+def _time_field(text: str, name: str) -> float:
+    match = re.search(rf"{name}[^:]*:\s*([0-9.]+)", text)
+    return float(match.group(1)) if match else 0.0
+
+
+# ---------------------------------------------------------------- processes and ports
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def proc_status(pid: int, field: str) -> int:
+    """A kB figure from /proc/PID/status (VmRSS, VmHWM); 0 if the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """utime+stime of a process from /proc/PID/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class UnioncatServer:
+    """``unioncat serve`` on free ports over a data dir; stop() kills it by PID."""
+
+    def __init__(self, data_dir: Path, log_path: Path) -> None:
+        self.data_dir = data_dir
+        self.http_port = free_port()
+        self.z3950_port = free_port()
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        env = {**os.environ, "UNIONCAT_DATA_DIR": str(self.data_dir)}
+        with self.log_path.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [str(UNIONCAT), "serve", "--host", "127.0.0.1", "--port", str(self.http_port),
+                 "--z3950-port", str(self.z3950_port)],
+                env=env, cwd=OUT, stdout=out, stderr=subprocess.STDOUT)
+        if not (wait_port(self.http_port, timeout) and wait_port(self.z3950_port, timeout)):
+            self.stop()
+            raise RuntimeError(f"unioncat serve did not come up; see {self.log_path}")
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def __enter__(self) -> UnioncatServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# ---------------------------------------------------------------- Zebra
+
+def zebra_env() -> dict[str, str]:
+    return {**os.environ, "ZEBRA_SCRATCH": str(ZEBRA_SCRATCH), "ZEBRA_DB": ZEBRA_DB,
+            "ZEBRA_GRS_PORT": str(ZEBRA_PORTS["grs"]),
+            "ZEBRA_DOM_PORT": str(ZEBRA_PORTS["dom-icu"])}
+
+
+def zebra(command: str, *args: str, timeout: float = 3600) -> str:
+    proc = subprocess.run([str(ZEBRA_SH), command, *args], env=zebra_env(), timeout=timeout,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise RuntimeError(f"zebra.sh {command} failed: {proc.stdout}{proc.stderr}")
+    return proc.stdout
+
+
+def zebra_available() -> bool:
+    return ZEBRA_SH.exists() and shutil.which("zebraidx") is not None
+
+
+def zebra_index(path: Path) -> dict[str, dict[str, float]]:
+    """Fresh registers for both instances; per instance seconds, records/s, cpu seconds."""
+    out = zebra("index", str(path))
+    result: dict[str, dict[str, float]] = {}
+    for line in out.splitlines():
+        m = re.match(r"index (\S+)\s+files=\d+ records=(\d+) seconds=([0-9.]+) "
+                     r"records/s=(\d+) cpu_seconds=([0-9.?]+)", line)
+        if m:
+            cpu = float(m.group(5)) if m.group(5) != "?" else 0.0
+            result[m.group(1)] = {"records": int(m.group(2)), "wall_s": float(m.group(3)),
+                                  "records_per_s": float(m.group(4)), "cpu_s": cpu}
+    return result
+
+
+class ZebraServers:
+    """Both reference instances started on the bench ports; stopped on exit."""
+
+    def __enter__(self) -> ZebraServers:
+        log(zebra("start").strip().splitlines()[-1])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        log(zebra("stop").strip().splitlines()[-1])
+
+    @staticmethod
+    def pids() -> dict[str, int]:
+        pids = {}
+        for inst in ZEBRA_PORTS:
+            pid_file = ZEBRA_SCRATCH / inst / "zebrasrv.pid"
+            if pid_file.exists():
+                pids[inst] = int(pid_file.read_text().strip())
+        return pids
+
+
+# ---------------------------------------------------------------- results
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    rank = min(len(sorted_values) - 1, max(0, round(q / 100 * (len(sorted_values) - 1))))
+    return sorted_values[rank]
+
+
+def ratio(a: float, b: float) -> float | None:
+    return round(a / b, 3) if b else None
+
+
+def machine() -> dict[str, Any]:
+    load = os.getloadavg()
+    head = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                          capture_output=True, text=True).stdout.strip()
+    return {"commit": head,"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "host": platform.node(), "cpus": os.cpu_count(),
+            "python": platform.python_version(), "kernel": platform.release(),
+            "loadavg_at_start": [round(x, 2) for x in load]}
+
+
+def write_json(name: str, data: Any) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / name
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    return path

@@ -6,7 +6,7 @@ from typing import Any
 
 
 def all_routers() -> list[Any]:
-    from app import api_dedup, api_sru
+    from app import api_dedup, api_sources, api_sru
 
-    found: list[Any] = [api_sru.router, api_dedup.router]
+    found: list[Any] = [api_sru.router, api_dedup.router, api_sources.router]
     return found

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.oai_provider import Feed, Provider, feed_from
 
 from app.settings import Settings
 from search.sqlite_fts import SqliteFtsBackend
 from store.db import open_store, transaction
 from store.sources import Source, save_source
+from tests.oai_provider import Feed, Provider, feed_from
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "lc-demo.mrc.gz"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.oai_provider import Provider, feed_from
-
 from app.harvest_run import harvest_sources
 from app.settings import Settings
 from search.sqlite_fts import SqliteFtsBackend
 from store.runs import list_runs
+from tests.oai_provider import Provider, feed_from
 
 from .conftest import DEMO, live_records, register
 

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from app.settings import Settings
@@ -64,7 +65,7 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     _assert_store_matches(data, feed.live())
 
 
-def _assert_store_matches(data: Path, live: dict[str, object]) -> None:
+def _assert_store_matches(data: Path, live: Mapping[str, object]) -> None:
     settings = Settings(data_dir=data)
     conn = open_store(settings.store_path)
     try:

@@ -36,7 +36,7 @@ fi
 # Build: compile the launcher and copy its runtime classpath into target/lib.
 # Uses the ~/.m2 cache; the first run downloads ~100 MB from Maven Central.
 if [[ ! -d "$here/target/lib" || "$here/pom.xml" -nt "$here/target/lib" \
-      || "$here/src/main/java/vn/unioncat/dev/DevNode.java" -nt "$here/target/classes" ]]; then
+      || "$here/src/main/java/vn/unioncat/dev/DevNode.java" -nt "$here/target/classes/vn/unioncat/dev/DevNode.class" ]]; then
     echo "opensearch-dev: building launcher (mvn -q -B package)" >&2
     (cd "$here" && mvn -q -B -Dstyle.color=never package -DskipTests) >&2
     touch "$here/target/lib"

@@ -68,7 +68,9 @@ def members(request: Request, entry_id: str) -> list[dict[str, Any]]:
     doc = _entry(request, entry_id)
     with _store(request) as conn:
         rows = [_member_row(conn, name) for name in _visible_members(doc)]
-    return [_member_json(entry_id, row, doc) for row in rows if row is not None]
+    found = [row for row in rows if row is not None]
+    best = next((row["id"] for row in found if row["marc"] == doc.marc), None)
+    return [_member_json(entry_id, row, row["id"] == best) for row in found]
 
 
 def _member_row(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
@@ -77,12 +79,12 @@ def _member_row(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
     return row
 
 
-def _member_json(entry_id: str, row: sqlite3.Row, doc: CatalogDocument) -> dict[str, Any]:
+def _member_json(entry_id: str, row: sqlite3.Row, preferred: bool) -> dict[str, Any]:
     bib = Bib.loads(row["bib"])
     name = f"{row['source']}:{row['local_id']}"
     base = f"/api/records/{entry_id}/members/{name}"
     return {"id": name, "source": row["source"], "library_name": row["name"],
-            "local_id": row["local_id"], "preferred": doc.marc == row["marc"],
+            "local_id": row["local_id"], "preferred": preferred,
             "title": bib.title, "responsibility": bib.responsibility,
             "creators": bib.creators, "publisher": bib.publisher, "place": bib.place,
             "year": bib.year, "edition": bib.edition, "isbns": bib.isbns,

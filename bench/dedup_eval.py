@@ -25,15 +25,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.ingest import ingest_records  # noqa: E402
-from bench.dedup_variants import NEGATIVE, copy_variant, relabel  # noqa: E402
-from harvesters.marcfile import read_marc_path  # noqa: E402
-from harvesters.raw import RawRecord  # noqa: E402
-from normalizers.decode import decode_iso2709  # noqa: E402
-from normalizers.dedup import DedupClusterer  # noqa: E402
-from normalizers.marc import Record, to_iso2709  # noqa: E402
-from store.db import open_store, transaction  # noqa: E402
-from store.sources import Source, save_source  # noqa: E402
+from app.ingest import ingest_records
+from bench.dedup_variants import NEGATIVE, copy_variant, relabel
+from harvesters.marcfile import read_marc_path
+from harvesters.raw import RawRecord
+from normalizers.decode import decode_iso2709
+from normalizers.dedup import DedupClusterer
+from normalizers.marc import Record, to_iso2709
+from store.db import open_store, transaction
+from store.sources import Source, save_source
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = (ROOT / "tests/fixtures/lc-sample.mrc", ROOT / "tests/fixtures/lc-vietnamese.mrc",

@@ -7,8 +7,15 @@ import copy
 from bench import dedup_variants as v
 from normalizers.marc import Field, Record
 from normalizers.matchkeys import edition_key, keys_of, part_key
-from tests.dedup_support import (AGAINST_THE_FLOOD, CHILD_VERSE, SPRING_ESSENCE, compare,
-                                 profile, real, rng)
+from tests.dedup_support import (
+    AGAINST_THE_FLOOD,
+    CHILD_VERSE,
+    SPRING_ESSENCE,
+    compare,
+    profile,
+    real,
+    rng,
+)
 
 
 def test_isbn10_vs_isbn13_hyphens_and_qualifier_match() -> None:

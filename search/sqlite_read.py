@@ -13,6 +13,7 @@ from search.document import CatalogDocument, FacetCount, ScanEntry
 from search.query import QueryError, ScanRequest, Scope, SearchRequest, SortKey
 from search.sqlite_compile import Compiled, Params, holding_sql, scope_sql
 from search.sqlite_keys import HOLDING_INDEXES, WORD_COLUMNS, WORD_INDEXES, field_key, keyword_key
+from search.sqlite_rows import ALL_LIBRARIES
 
 # bm25 column weights: title, creator, subject, publisher, series, classification, other,
 # then the exact columns (never in the ranking MATCH, weight 0).
@@ -90,8 +91,14 @@ def facet(conn: sqlite3.Connection, index: str, scope: Scope, size: int) -> list
     if index not in _VALUE_FACETS:
         raise QueryError("unsupported_index", f"no facet on {index!r}", index)
     visible, params = holding_sql(scope) if index in HOLDING_INDEXES else ("1", [])
+    counter = "count(*)"  # (entry, key) pairs are unique: no DISTINCT b-tree needed
+    if index in HOLDING_INDEXES and index != "library":
+        if scope.libraries is None:
+            visible += f" AND v.lib = '{ALL_LIBRARIES}'"
+        else:
+            counter = "count(DISTINCT v.entry)"
     counts = conn.execute(
-        "SELECT v.key, count(DISTINCT v.entry) AS n FROM temp.hits h CROSS JOIN vals v"
+        f"SELECT v.key, {counter} AS n FROM temp.hits h CROSS JOIN vals v"
         f" ON v.entry = h.rowid AND v.idx = ? WHERE {visible}"
         " GROUP BY v.key ORDER BY n DESC, v.key LIMIT ?", [index, *params, size]).fetchall()
     return [FacetCount(_display(conn, index, key), count) for key, count in counts]

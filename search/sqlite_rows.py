@@ -19,6 +19,7 @@ from search.document import CatalogDocument
 from search.sqlite_keys import fast_fold, field_key, isbn_forms, keyword_key
 
 SqlRow = tuple[object, ...]
+ALL_LIBRARIES = "*"  # ``vals.lib`` of the per-entry copy of a holdings-derived value
 ValRow = tuple[int, str, str, str, int, str]
 
 
@@ -92,6 +93,9 @@ def val_rows(rowid: int, doc: CatalogDocument) -> list[ValRow]:
             if key and h.library:
                 rows.setdefault((index, key, h.library),
                                 (rowid, index, key, h.library, flag, value))
+                if index != "library":  # one row per entry and value, for views of all
+                    rows.setdefault((index, key, ALL_LIBRARIES),
+                                    (rowid, index, key, ALL_LIBRARIES, flag, value))
     return list(rows.values())
 
 

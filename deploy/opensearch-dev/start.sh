@@ -6,7 +6,7 @@
 #   OPENSEARCH_DEV_PORT      HTTP port (default 9200); transport port is +100
 #   OPENSEARCH_DEV_HOME      state dir: node data, logs, PID file (default $TMPDIR/unioncat-opensearch-<port>)
 #   OPENSEARCH_DEV_HEAP      JVM heap (default 512m)
-#   OPENSEARCH_DEV_TIMEOUT   seconds to wait for yellow (default 180)
+#   OPENSEARCH_DEV_TIMEOUT   seconds to wait for yellow (default 300)
 #   OPENSEARCH_DEV_FRESH=1   wipe the node's data before starting
 # Prints the node URL on its last line; exits non-zero if the node does not come up.
 set -euo pipefail
@@ -16,7 +16,7 @@ port="${OPENSEARCH_DEV_PORT:-9200}"
 tport="$((port + 100))"
 home="${OPENSEARCH_DEV_HOME:-${TMPDIR:-/tmp}/unioncat-opensearch-${port}}"
 heap="${OPENSEARCH_DEV_HEAP:-512m}"
-timeout="${OPENSEARCH_DEV_TIMEOUT:-180}"
+timeout="${OPENSEARCH_DEV_TIMEOUT:-300}"
 url="http://127.0.0.1:${port}"
 pidfile="${home}/opensearch.pid"
 log="${home}/node.log"

@@ -115,10 +115,14 @@ def _scan_key(index: str, term: str) -> str:
 
 
 def scan(conn: sqlite3.Connection, request: ScanRequest) -> list[ScanEntry]:
-    """Distinct keys of an index in order around ``start_term``, counted in scope."""
+    """Distinct keys of an index in order around ``start_term``, counted in scope.
+
+    Up to ``position - 1`` terms before the start term come first; when fewer exist, the
+    list is filled up to ``count`` with terms after it (the caller finds the start term's
+    actual position by comparing). Word indexes list whole field values; ``any`` merges
+    the word indexes. ``id`` cannot be scanned."""
     if request.index not in WORD_COLUMNS and request.index not in HOLDING_INDEXES and (
-            request.index not in ("isbn", "issn", "identifier", "id", "year", "language",
-                                  "format")):
+            request.index not in ("isbn", "issn", "identifier", "year", "language", "format")):
         raise QueryError("unsupported_index", f"no scan on {request.index!r}", request.index)
     indexes = sorted(WORD_INDEXES) if request.index == "any" else [request.index]
     where, params = scope_sql(request.scope)

@@ -21,15 +21,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.harvest_run import harvest_sources  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from bench.lcdata import iter_raw, lc_file  # noqa: E402
-from normalizers.decode import decode_iso2709  # noqa: E402
-from normalizers.marc import Record  # noqa: E402
-from search.sqlite_fts import SqliteFtsBackend  # noqa: E402
-from store.db import open_store, transaction  # noqa: E402
-from store.sources import Source, save_source  # noqa: E402
-from tests.oai_provider import Feed, Provider  # noqa: E402
+from app.harvest_run import harvest_sources
+from app.settings import Settings
+from bench.lcdata import iter_raw, lc_file
+from normalizers.decode import decode_iso2709
+from normalizers.marc import Record
+from search.sqlite_fts import SqliteFtsBackend
+from store.db import open_store, transaction
+from store.sources import Source, save_source
+from tests.oai_provider import Feed, Provider
 
 
 def lc_records(count: int) -> Iterator[Record]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
@@ -23,8 +24,12 @@ def sru_settings(request: Request) -> SruSettings:
                        max_records=settings.sru_max_records)
 
 
-@router.api_route("/sru", methods=["GET", "POST"], response_class=Response,
-                  responses={200: {"content": {"text/xml": {}, "application/sru+xml": {}}}})
+_XML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/xml": {}, "application/sru+xml": {}}}}
+
+
+@router.get("/sru", response_class=Response, responses=_XML, operation_id="sru_get")
+@router.post("/sru", response_class=Response, responses=_XML, operation_id="sru_post")
 async def sru(request: Request) -> Response:
     """SRU 1.1, 1.2 and 2.0 (GET, POST, SOAP): explain, searchRetrieve, scan."""
     body = await request.body() if request.method == "POST" else b""

@@ -63,7 +63,7 @@ def run_ingest(conn: sqlite3.Connection, backend: SearchBackend, settings: Setti
             progress.update(task, completed=counts.read, rate=f"{counts.per_second:,.0f}/s")
 
         counts = ingest_records(conn, source, raws, make_clusterer(settings),
-                                after_batch=after_batch)
+                                after_batch=after_batch, workers=settings.parse_workers)
         drain_outbox(conn, backend)
     return counts
 

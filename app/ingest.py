@@ -11,8 +11,11 @@ import hashlib
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
+from multiprocessing import get_context
 
 from harvesters.raw import RawRecord
 from normalizers.bib import bib_from_record
@@ -57,46 +60,78 @@ class IngestCounts:
                 f"{self.per_second:,.0f} records/s")
 
 
-def apply_batch(conn: sqlite3.Connection, source: Source, raws: Iterable[RawRecord],
-                clusterer: Clusterer) -> IngestCounts:
-    """Store a batch inside the caller's open transaction."""
-    counts = IngestCounts()
-    changed: set[str] = set()
-    for raw in raws:
-        counts.read += 1
-        changed |= _apply_one(conn, source, raw, clusterer, counts)
-    queue_for_index(conn, changed)
-    return counts
+@dataclass(frozen=True)
+class Prepared:
+    """A raw record parsed and normalized (in a worker process), ready to store."""
+
+    raw: RawRecord
+    local_id: str | None = None
+    deleted: bool = False
+    record: NormalizedRecord | None = None
+    error: str | None = None
 
 
-def _apply_one(conn: sqlite3.Connection, source: Source, raw: RawRecord,
-               clusterer: Clusterer, counts: IngestCounts) -> set[str]:
+def prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str) -> Prepared:
+    """Everything about one record that needs no store: pure, so it can run in a worker."""
     if raw.deleted and raw.local_id:
-        return _delete(conn, source, raw.local_id, raw.datestamp, clusterer, counts)
+        return Prepared(raw, raw.local_id, deleted=True)
     try:
         decoded = parse_raw(raw)
     except (MarcError, ValueError, UnicodeError) as error:
-        counts.set_aside += set_aside(conn, source.code, raw.origin, raw.position, raw.data,
-                                      str(error))
-        return set()
+        return Prepared(raw, error=str(error))
     record = decoded.record
     local_id = raw.local_id or record.control("001").strip()
     if not local_id:
         local_id = "h" + hashlib.sha1(raw.data).hexdigest()[:16]
         decoded.repairs.append(REPAIR_NO_001)
     if record.leader[5:6] == "d" or raw.deleted:
-        return _delete(conn, source, local_id, raw.datestamp, clusterer, counts)
-    if decoded.repairs:
-        counts.repaired += 1
-        for reason in decoded.repairs:
-            counts.repairs[reason] = counts.repairs.get(reason, 0) + 1
-    normalized = NormalizedRecord(
-        source=source.code, local_id=local_id, raw=raw.data,
+        return Prepared(raw, local_id, deleted=True)
+    return Prepared(raw, local_id, record=NormalizedRecord(
+        source=source, local_id=local_id, raw=raw.data,
         raw_hash=hashlib.sha1(raw.data).hexdigest(), marc=to_iso2709(record),
         bib_json=bib_from_record(record).dumps(), repairs=tuple(decoded.repairs),
-        call_number=call_number(record, source.holdings_field),
-        restricted=source.restricted, datestamp=raw.datestamp)
-    change, record_id = put_record(conn, normalized)
+        call_number=call_number(record, holdings_field), restricted=restricted,
+        datestamp=raw.datestamp))
+
+
+def prepare_many(raws: list[RawRecord], holdings_field: str, restricted: bool,
+                 source: str) -> list[Prepared]:
+    return [prepare(raw, holdings_field, restricted, source) for raw in raws]
+
+
+def apply_batch(conn: sqlite3.Connection, source: Source, raws: Iterable[RawRecord],
+                clusterer: Clusterer) -> IngestCounts:
+    """Store a batch inside the caller's open transaction."""
+    return apply_prepared(conn, source, prepare_many(list(raws), source.holdings_field,
+                                                     source.restricted, source.code), clusterer)
+
+
+def apply_prepared(conn: sqlite3.Connection, source: Source, items: Iterable[Prepared],
+                   clusterer: Clusterer) -> IngestCounts:
+    counts = IngestCounts()
+    changed: set[str] = set()
+    for item in items:
+        counts.read += 1
+        changed |= _apply_one(conn, source, item, clusterer, counts)
+    queue_for_index(conn, changed)
+    return counts
+
+
+def _apply_one(conn: sqlite3.Connection, source: Source, item: Prepared,
+               clusterer: Clusterer, counts: IngestCounts) -> set[str]:
+    if item.error is not None:
+        raw = item.raw
+        counts.set_aside += set_aside(conn, source.code, raw.origin, raw.position, raw.data,
+                                      item.error)
+        return set()
+    if item.deleted and item.local_id:
+        return _delete(conn, source, item.local_id, item.raw.datestamp, clusterer, counts)
+    assert item.record is not None
+    if item.record.repairs:
+        counts.repaired += 1
+        for reason in item.record.repairs:
+            counts.repairs[reason] = counts.repairs.get(reason, 0) + 1
+    change, record_id = put_record(conn, item.record)
     if change == "unchanged":
         counts.unchanged += 1
         return set()
@@ -117,17 +152,50 @@ def _delete(conn: sqlite3.Connection, source: Source, local_id: str, datestamp: 
 
 def ingest_records(conn: sqlite3.Connection, source: Source, raws: Iterable[RawRecord],
                    clusterer: Clusterer, *, batch_size: int = 500,
-                   after_batch: Callable[[IngestCounts], None] | None = None) -> IngestCounts:
-    """Ingest a stream, one transaction per batch; ``after_batch`` sees running totals."""
+                   after_batch: Callable[[IngestCounts], None] | None = None,
+                   workers: int = 0) -> IngestCounts:
+    """Ingest a stream, one transaction per batch; ``after_batch`` sees running totals.
+
+    With ``workers`` > 0, parsing runs in that many processes one batch ahead of the
+    writer (at most two batches in flight, so memory stays flat on any file size).
+    """
     total = IngestCounts()
-    for batch in _batches(iter(raws), batch_size):
-        with transaction(conn):
-            total.add(apply_batch(conn, source, batch, clusterer))
-            conn.execute("UPDATE sources SET last_ingest_at=? WHERE code=?",
-                         (now(), source.code))
-        if after_batch:
-            after_batch(total)
+    args = (source.holdings_field, source.restricted, source.code)
+    with _preparer(workers) as submit:
+        pending: Future[list[Prepared]] | None = None
+        for batch in _batches(iter(raws), batch_size):
+            job = submit(prepare_many, batch, *args)
+            if pending is not None:
+                _commit(conn, source, pending.result(), clusterer, total, after_batch)
+            pending = job
+        if pending is not None:
+            _commit(conn, source, pending.result(), clusterer, total, after_batch)
     return total
+
+
+def _commit(conn: sqlite3.Connection, source: Source, items: list[Prepared],
+            clusterer: Clusterer, total: IngestCounts,
+            after_batch: Callable[[IngestCounts], None] | None) -> None:
+    with transaction(conn):
+        total.add(apply_prepared(conn, source, items, clusterer))
+        conn.execute("UPDATE sources SET last_ingest_at=? WHERE code=?", (now(), source.code))
+    if after_batch:
+        after_batch(total)
+
+
+@contextmanager
+def _preparer(workers: int) -> Iterator[Callable[..., Future[list[Prepared]]]]:
+    """``submit(fn, *args)`` in a process pool, or inline (a done Future) without workers."""
+    if workers <= 0:
+        def inline(fn: Callable[..., list[Prepared]], *args: object) -> Future[list[Prepared]]:
+            done: Future[list[Prepared]] = Future()
+            done.set_result(fn(*args))
+            return done
+
+        yield inline
+        return
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        yield pool.submit
 
 
 def _batches(items: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord]]:

@@ -7,6 +7,7 @@ import logging
 
 import uvicorn
 
+from app.harvest_run import harvest_scheduler
 from app.main import create_app
 from app.settings import Settings
 from search.query import PUBLIC
@@ -30,7 +31,13 @@ async def _serve(settings: Settings) -> None:
              settings.z3950_database)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port,
                                            log_level="info"))
+    stop = asyncio.Event()
+    scheduler = (asyncio.create_task(harvest_scheduler(settings, stop, backend))
+                 if settings.scheduled_harvests else None)
     try:
         await server.serve()
     finally:
+        stop.set()
         z3950.close()
+        if scheduler is not None:
+            scheduler.cancel()

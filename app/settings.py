@@ -33,7 +33,15 @@ class Settings:
     admin_token: str = ""
     staff_token: str = ""
     dedup: bool = True
+    scheduled_harvests: bool = True  # `unioncat serve` harvests sources by their interval
+    ingest_workers: int = -1  # parsing processes beside the writer; -1: one per spare core
     sources: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    @property
+    def parse_workers(self) -> int:
+        if self.ingest_workers >= 0:
+            return self.ingest_workers
+        return min(max((os.cpu_count() or 1) - 1, 0), 4)
 
     @property
     def store_path(self) -> Path:

@@ -22,7 +22,7 @@ REPAIR_NFD = "decomposed (NFD) text composed to NFC"
 REPAIR_CONTROL_CHARS = "control characters removed"
 
 
-_CONTROL = re.compile(r"[\x00-\x1f]")
+_CONTROL = re.compile(r"[\x00-\x1e]")
 
 
 @dataclass
@@ -37,10 +37,10 @@ def decode_iso2709(data: bytes) -> Decoded:
     if not raw_fields:
         raise MarcError("record has no fields")
     encoding, repairs = _choose_encoding(leader, data)
-    fields = [decode_field(tag, _decode_bytes(raw, encoding)) for tag, raw in raw_fields]
-    record = Record(leader[:9] + "a" + leader[10:], fields)
-    repairs += normalize_text(record)
-    return Decoded(record, repairs)
+    changed: set[str] = set()
+    fields = [decode_field(tag, _clean(_decode_bytes(raw, encoding), changed))
+              for tag, raw in raw_fields]
+    return Decoded(Record(leader[:9] + "a" + leader[10:], fields), repairs + sorted(changed))
 
 
 def _choose_encoding(leader: str, data: bytes) -> tuple[str, list[str]]:

@@ -7,7 +7,6 @@ reason the cataloguer can act on).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -74,20 +73,27 @@ def split_iso2709(data: bytes) -> tuple[str, list[tuple[str, bytes]]]:
     base = _int(leader[12:17], "base address of data (leader/12-16)")
     if base < 25 or base > len(data):
         raise MarcError(f"base address {base} outside the record of {len(data)} bytes")
-    directory = data[24:base - 1]
+    directory = data[24:base - 1].decode("ascii", "replace")
     if len(directory) % 12:
         raise MarcError(f"directory length {len(directory)} is not a multiple of 12")
-    return leader, list(_entries(data, base, directory))
+    return leader, _entries(data, base, directory)
 
 
-def _entries(data: bytes, base: int, directory: bytes) -> Iterator[tuple[str, bytes]]:
+def _entries(data: bytes, base: int, directory: str) -> list[tuple[str, bytes]]:
+    entries = []
+    size = len(data)
     for pos in range(0, len(directory), 12):
-        entry = directory[pos:pos + 12].decode("ascii", "replace")
-        length = _int(entry[3:7], f"field length in directory entry {entry!r}")
-        start = base + _int(entry[7:12], f"field start in directory entry {entry!r}")
-        if start + length > len(data):
-            raise MarcError(f"field {entry[:3]} runs past the end of the record (truncated?)")
-        yield entry[:3], data[start:start + length].rstrip(bytes([FIELD_END]))
+        try:
+            length = int(directory[pos + 3:pos + 7])
+            start = base + int(directory[pos + 7:pos + 12])
+        except ValueError:
+            raise MarcError(f"directory entry {directory[pos:pos + 12]!r} has a length or "
+                            "start that is not a number") from None
+        if start + length > size or length < 0:
+            raise MarcError(f"field {directory[pos:pos + 3]} runs past the end of the record"
+                            " (truncated?)")
+        entries.append((directory[pos:pos + 3], data[start:start + length].rstrip(b"\x1e")))
+    return entries
 
 
 def _int(text: str, what: str) -> int:

@@ -148,12 +148,34 @@ def proc_status(pid: int, field: str) -> int:
 
 
 def proc_cpu_seconds(pid: int) -> float:
-    """utime+stime of a process from /proc/PID/stat."""
+    """CPU seconds of a process and its reaped children (utime, stime, cutime, cstime).
+
+    zebrasrv forks one child per connection; their time lands in cutime/cstime once the
+    connections close, which is why load runs close every association before reading this.
+    """
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """Server CPU seconds spent during one load run (steadier than wall time when shared)."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid
+        self.start = proc_cpu_seconds(pid) if pid else 0.0
+
+    def annotate(self, summary: dict[str, Any]) -> dict[str, Any]:
+        if not self.pid:
+            return summary
+        time.sleep(0.3)  # let zebrasrv reap its per-connection children
+        used = proc_cpu_seconds(self.pid) - self.start
+        summary["server_cpu_s"] = round(used, 2)
+        summary["requests_per_server_cpu_s"] = (round(summary["requests"] / used, 1)
+                                                if used > 0 else None)
+        return summary
 
 
 class UnioncatServer:
@@ -209,11 +231,23 @@ def zebra_env() -> dict[str, str]:
 
 
 def zebra(command: str, *args: str, timeout: float = 3600) -> str:
-    proc = subprocess.run([str(ZEBRA_SH), command, *args], env=zebra_env(), timeout=timeout,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    """Run zebra.sh with output to a file: zebrasrv's launcher keeps a pipe open forever."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    log_path = OUT / f"zebra-{command}.log"
+    with log_path.open("w") as out:
+        proc = subprocess.run([str(ZEBRA_SH), command, *args], env=zebra_env(),
+                              timeout=timeout, stdout=out, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL)
+    text = log_path.read_text()
     if proc.returncode != 0:
-        raise RuntimeError(f"zebra.sh {command} failed: {proc.stdout}{proc.stderr}")
-    return proc.stdout
+        raise RuntimeError(f"zebra.sh {command} failed: {text}")
+    return text
+
+
+def zebra_indexed(path: Path) -> bool:
+    """Are the bench's Zebra registers built from ``path``?"""
+    marker = ZEBRA_SCRATCH / "indexed-file.txt"
+    return marker.exists() and marker.read_text().strip() == str(path)
 
 
 def zebra_available() -> bool:
@@ -223,6 +257,7 @@ def zebra_available() -> bool:
 def zebra_index(path: Path) -> dict[str, dict[str, float]]:
     """Fresh registers for both instances; per instance seconds, records/s, cpu seconds."""
     out = zebra("index", str(path))
+    (ZEBRA_SCRATCH / "indexed-file.txt").write_text(f"{path}\n")
     result: dict[str, dict[str, float]] = {}
     for line in out.splitlines():
         m = re.match(r"index (\S+)\s+files=\d+ records=(\d+) seconds=([0-9.]+) "

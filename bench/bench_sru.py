@@ -1,0 +1,158 @@
+"""SRU searchRetrieve (10 MARCXML records per response) throughput and latency.
+
+unioncat (``/sru``) against both Zebra instances (``/lc``), same queries, same load
+generator, concurrency 4 and 16, in one run. Needs a serving data dir (from bench_ingest)
+and Zebra registers built from the same file. Usage (standalone):
+``python bench/bench_sru.py DATA_DIR [--requests N] [--time-cap S]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+from common import (
+    ZEBRA_DB,
+    ZEBRA_PORTS,
+    CpuMeter,
+    UnioncatServer,
+    ZebraServers,
+    log,
+    machine,
+    ratio,
+    write_json,
+)
+from loadgen import run_load
+from queries import QUERIES, BenchQuery
+
+PARAMS = {"version": "1.2", "operation": "searchRetrieve", "maximumRecords": "10",
+          "recordSchema": "marcxml"}
+TOTAL_RE = re.compile(rb"numberOfRecords>(\d+)<")
+
+
+class SruWorker:
+    """One persistent HTTP/1.1 connection; checks every response carries records."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client = httpx.Client(timeout=30, trust_env=False)
+
+    def request(self, query: BenchQuery) -> None:
+        resp = self.client.get(self.url, params={**PARAMS, "query": query.cql})
+        body = resp.content
+        if resp.status_code != 200 or b"recordData" not in body:
+            raise RuntimeError(f"{resp.status_code} for {query.cql}: {body[:300]!r}")
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def hit_counts(url: str) -> dict[str, int]:
+    counts = {}
+    with httpx.Client(timeout=30, trust_env=False) as client:
+        for q in QUERIES:
+            body = client.get(url, params={**PARAMS, "query": q.cql}).content
+            m = TOTAL_RE.search(body)
+            counts[q.cql] = int(m.group(1)) if m else -1
+    return counts
+
+
+def server_pids(server: UnioncatServer | None) -> dict[str, int]:
+    """PIDs whose CPU time a load run is charged: unioncat serve and both zebrasrv."""
+    pids = {f"zebra-{inst}": pid for inst, pid in ZebraServers.pids().items()}
+    if server is not None:
+        pids["unioncat"] = server.pid
+    return pids
+
+
+def targets(server: UnioncatServer | None, zebra: bool) -> dict[str, str]:
+    urls = {}
+    if server is not None:
+        urls["unioncat"] = f"http://127.0.0.1:{server.http_port}/sru"
+    if zebra:
+        for inst, port in ZEBRA_PORTS.items():
+            urls[f"zebra-{inst}"] = f"http://127.0.0.1:{port}/{ZEBRA_DB}"
+    return urls
+
+
+def measure(urls: dict[str, str], concurrencies: tuple[int, ...], requests: int,
+            time_cap: float, repeat: int, pids: dict[str, int]) -> dict[str, Any]:
+    result: dict[str, Any] = {"hits": {}, "runs": {}}
+    for name, url in urls.items():
+        result["hits"][name] = hits = hit_counts(url)
+        missing = [q for q, n in hits.items() if n <= 0]
+        if missing:
+            log(f"SRU {name}: no hits for {missing}")
+    for attempt in range(repeat):
+        for conc in concurrencies:
+            for name, url in urls.items():
+                run_load(lambda u=url: SruWorker(u), QUERIES, conc, 40, 10)  # warm-up
+                cpu = CpuMeter(pids.get(name))
+                res = run_load(lambda u=url: SruWorker(u), QUERIES, conc, requests, time_cap)
+                summary = cpu.annotate(res.summary())
+                log(f"SRU {name} c={conc} run {attempt + 1}: {summary}")
+                result["runs"].setdefault(f"{name}@{conc}", []).append(summary)
+    result["summary"] = summarize(result["runs"], concurrencies)
+    return result
+
+
+def summarize(runs: dict[str, list[dict[str, Any]]], concurrencies: tuple[int, ...],
+              ) -> dict[str, Any]:
+    """Per server and concurrency the best run (highest requests/s), and ratios vs Zebra."""
+    best = {key: max(vals, key=lambda r: r["requests_per_s"]) for key, vals in runs.items()}
+    out: dict[str, Any] = {}
+    for conc in concurrencies:
+        row = {name.split("@")[0]: best[name] for name in best if name.endswith(f"@{conc}")}
+        uc = row.get("unioncat")
+        if uc:
+            for name, zb in row.items():
+                if name.startswith("zebra"):
+                    uc[f"ratio_rps_vs_{name}"] = ratio(uc["requests_per_s"], zb["requests_per_s"])
+                    uc[f"ratio_p95_vs_{name}"] = ratio(uc["p95_ms"], zb["p95_ms"])
+        out[str(conc)] = row
+    return out
+
+
+def run(data_dir: Path | None, requests: int, time_cap: float, repeat: int = 1,
+        concurrencies: tuple[int, ...] = (4, 16), zebra: bool = True,
+        server: UnioncatServer | None = None) -> dict[str, Any]:
+    """Measure against a running ``server`` or one started over ``data_dir``."""
+    own = server is None and data_dir is not None
+    if own:
+        assert data_dir is not None
+        server = UnioncatServer(data_dir, data_dir.parent / "serve-sru.log")
+        server.start()
+    try:
+        if zebra:
+            with ZebraServers():
+                result = measure(targets(server, True), concurrencies, requests, time_cap,
+                                 repeat, server_pids(server))
+        else:
+            result = measure(targets(server, False), concurrencies, requests, time_cap, repeat,
+                             server_pids(server))
+    finally:
+        if own and server is not None:
+            server.stop()
+    result["machine"] = machine()
+    write_json("sru.json", result)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--time-cap", type=float, default=30)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-zebra", action="store_true")
+    args = parser.parse_args()
+    result = run(args.data_dir, args.requests, args.time_cap, args.repeat,
+                 zebra=not args.no_zebra)
+    print(result["summary"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Z39.50 search + present of 10 USMARC records: throughput and latency.
+
+unioncat (``unioncat serve --z3950-port P``, database ``union``) against both Zebra
+instances (database ``lc``), same RPN queries (Bib-1 use 4 title, 1003 author, 21 subject,
+7 ISBN), concurrency 4 and 16, one persistent association per client thread. One request
+= one searchRequest + one presentRequest of min(10, hits) records.
+Usage (standalone): ``python bench/bench_z3950.py DATA_DIR [--requests N] [--time-cap S]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from bench_sru import server_pids, summarize
+from common import (
+    ZEBRA_DB,
+    ZEBRA_PORTS,
+    CpuMeter,
+    UnioncatServer,
+    ZebraServers,
+    log,
+    machine,
+    write_json,
+)
+from loadgen import run_load
+from queries import QUERIES, BenchQuery
+from z3950_client import Z3950Client, Z3950Error
+
+UNIONCAT_DB = "union"
+
+
+class Z3950Worker:
+    def __init__(self, port: int, database: str) -> None:
+        self.client = Z3950Client(port, database)
+
+    def request(self, query: BenchQuery) -> None:
+        hits = self.client.search(query.use, query.term)
+        if hits <= 0:
+            raise Z3950Error(f"no hits for {query.cql}")
+        self.client.present(1, min(10, hits))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def hit_counts(port: int, database: str) -> dict[str, int]:
+    client = Z3950Client(port, database)
+    try:
+        return {q.cql: client.search(q.use, q.term) for q in QUERIES}
+    finally:
+        client.close()
+
+
+def targets(server: UnioncatServer | None, zebra: bool) -> dict[str, tuple[int, str]]:
+    out = {}
+    if server is not None:
+        out["unioncat"] = (server.z3950_port, UNIONCAT_DB)
+    if zebra:
+        for inst, port in ZEBRA_PORTS.items():
+            out[f"zebra-{inst}"] = (port, ZEBRA_DB)
+    return out
+
+
+def measure(servers: dict[str, tuple[int, str]], concurrencies: tuple[int, ...],
+            requests: int, time_cap: float, repeat: int, pids: dict[str, int],
+            ) -> dict[str, Any]:
+    result: dict[str, Any] = {"hits": {}, "runs": {}}
+    for name, (port, db) in servers.items():
+        result["hits"][name] = hit_counts(port, db)
+    for attempt in range(repeat):
+        for conc in concurrencies:
+            for name, (port, db) in servers.items():
+                def make(p: int = port, d: str = db) -> Z3950Worker:
+                    return Z3950Worker(p, d)
+                run_load(make, QUERIES, conc, 40, 10)  # warm-up
+                cpu = CpuMeter(pids.get(name))
+                summary = cpu.annotate(run_load(make, QUERIES, conc, requests,
+                                                time_cap).summary())
+                log(f"Z39.50 {name} c={conc} run {attempt + 1}: {summary}")
+                result["runs"].setdefault(f"{name}@{conc}", []).append(summary)
+    result["summary"] = summarize(result["runs"], concurrencies)
+    return result
+
+
+def run(data_dir: Path | None, requests: int, time_cap: float, repeat: int = 1,
+        concurrencies: tuple[int, ...] = (4, 16), zebra: bool = True,
+        server: UnioncatServer | None = None) -> dict[str, Any]:
+    own = server is None and data_dir is not None
+    if own:
+        assert data_dir is not None
+        server = UnioncatServer(data_dir, data_dir.parent / "serve-z3950.log")
+        server.start()
+    try:
+        if zebra:
+            with ZebraServers():
+                result = measure(targets(server, True), concurrencies, requests, time_cap,
+                                 repeat, server_pids(server))
+        else:
+            result = measure(targets(server, False), concurrencies, requests, time_cap, repeat,
+                             server_pids(server))
+    finally:
+        if own and server is not None:
+            server.stop()
+    result["machine"] = machine()
+    write_json("z3950.json", result)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--time-cap", type=float, default=30)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-zebra", action="store_true")
+    args = parser.parse_args()
+    result = run(args.data_dir, args.requests, args.time_cap, args.repeat,
+                 zebra=not args.no_zebra)
+    print(result["summary"])
+
+
+if __name__ == "__main__":
+    main()

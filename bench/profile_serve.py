@@ -1,0 +1,92 @@
+"""Where a served request spends its time: cProfile of the SRU handler and of a Z39.50
+session (search + present 10) in one thread, over a bench data dir, with the bench queries.
+
+Not a throughput figure (no HTTP, no sockets): it names the top costs inside unioncat.
+Usage: ``python bench/profile_serve.py DATA_DIR [--rounds N] [--top K]``; writes
+bench/out/profile-sru.txt and bench/out/profile-z3950.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import pstats
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from common import OUT, log
+from queries import QUERIES
+from z3950_client import init_request, present_request, search_request
+
+from app.backends import open_backend
+from app.settings import load_settings
+from sru.handler import handle_sru
+from z3950 import pdu
+from z3950.session import Session
+from z3950.settings import Z3950Settings
+
+
+async def _inline(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    return func(*args, **kwargs)
+
+
+def profile(name: str, body: Callable[[], None], rounds: int, top: int) -> dict[str, Any]:
+    profiler = cProfile.Profile()
+    t0 = time.perf_counter()
+    profiler.enable()
+    for _ in range(rounds):
+        body()
+    profiler.disable()
+    elapsed = time.perf_counter() - t0
+    requests = rounds * len(QUERIES)
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text).strip_dirs()
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    path = OUT / f"profile-{name}.txt"
+    path.write_text(f"{requests} requests, {elapsed / requests * 1000:.2f} ms each "
+                    f"(profiled)\n" + text.getvalue())
+    log(f"profile {name}: {elapsed / requests * 1000:.2f} ms per request -> {path}")
+    return {"requests": requests, "ms_per_request_profiled": round(elapsed / requests * 1000, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    settings = load_settings(None, {"UNIONCAT_DATA_DIR": str(args.data_dir)})
+    backend = open_backend(settings)
+    params = {"version": "1.2", "operation": "searchRetrieve", "maximumRecords": "10",
+              "recordSchema": "marcxml"}
+
+    def sru_round() -> None:
+        for q in QUERIES:
+            handle_sru(backend, {**params, "query": q.cql})
+
+    asyncio.to_thread = _inline  # type: ignore[assignment]  # keep the backend in this thread
+    session = Session(backend, Z3950Settings())
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(session.handle(pdu.parse_request(init_request())))
+
+    def z_round() -> None:
+        for q in QUERIES:
+            loop.run_until_complete(session.handle(pdu.parse_request(
+                search_request("union", q.use, q.term))))
+            loop.run_until_complete(session.handle(pdu.parse_request(present_request(1, 10))))
+
+    sru_round()
+    z_round()  # warm caches
+    print(profile("sru", sru_round, args.rounds, args.top))
+    print(profile("z3950", z_round, args.rounds, args.top))
+    loop.close()
+    backend.close()
+
+
+if __name__ == "__main__":
+    main()

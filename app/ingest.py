@@ -22,6 +22,7 @@ from normalizers.bib import bib_from_record
 from normalizers.clustering import Clusterer
 from normalizers.holdings import call_number
 from normalizers.marc import MarcError, to_iso2709
+from normalizers.matchkeys import profile_of
 from normalizers.parse import parse_raw
 from store.db import now, transaction
 from store.records import NormalizedRecord, mark_deleted, put_record, queue_for_index, set_aside
@@ -86,10 +87,12 @@ def prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str) 
         decoded.repairs.append(REPAIR_NO_001)
     if record.leader[5:6] == "d" or raw.deleted:
         return Prepared(raw, local_id, deleted=True)
+    bib = bib_from_record(record)
     return Prepared(raw, local_id, record=NormalizedRecord(
         source=source, local_id=local_id, raw=raw.data,
         raw_hash=hashlib.sha1(raw.data).hexdigest(), marc=to_iso2709(record),
-        bib_json=bib_from_record(record).dumps(), repairs=tuple(decoded.repairs),
+        bib_json=bib.dumps(), profile_json=profile_of(record, bib).dumps(),
+        repairs=tuple(decoded.repairs),
         call_number=call_number(record, holdings_field), restricted=restricted,
         datestamp=raw.datestamp))
 

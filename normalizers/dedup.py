@@ -219,11 +219,13 @@ def _merge_partners(conn: sqlite3.Connection, rules: Rules) -> set[int]:
 
 def index_record(conn: sqlite3.Connection, record_id: int) -> Profile | None:
     """Compute and store a live record's profile and match keys (None if not live)."""
-    row = conn.execute("SELECT marc, bib FROM records WHERE id=? AND deleted=0",
+    row = conn.execute("SELECT marc, bib, profile FROM records WHERE id=? AND deleted=0",
                        (record_id,)).fetchone()
     if row is None or row[1] is None:
         return None
-    profile = profile_of(stored_record(row[0] or b""), Bib.loads(row[1]))
+    # Ingest computes the profile beside the parse (in a worker); older rows lack it.
+    profile = (Profile.loads(row[2]) if row[2]
+               else profile_of(stored_record(row[0] or b""), Bib.loads(row[1])))
     db.write_keys(conn, record_id, keys_of(profile), profile.dumps())
     return profile
 

@@ -20,7 +20,15 @@ def open_store(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA cache_size=-65536")
     conn.executescript(resources.files("store").joinpath("schema.sql").read_text("utf-8"))
+    _migrate(conn)
     return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Columns added after a store was first created (schema.sql has them for new stores)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(records)")}
+    if "profile" not in columns:
+        conn.execute("ALTER TABLE records ADD COLUMN profile TEXT")
 
 
 @contextmanager

@@ -24,6 +24,7 @@ class NormalizedRecord:
     call_number: str
     restricted: bool
     datestamp: str | None = None
+    profile_json: str | None = None  # match profile, when computed beside the parse
 
 
 @dataclass(frozen=True)
@@ -55,19 +56,20 @@ def put_record(conn: sqlite3.Connection, rec: NormalizedRecord) -> tuple[Change,
     """Store a record; 'unchanged' when the same bytes are already there and live."""
     known = record_hash(conn, rec.source, rec.local_id)
     stamp = now()
-    values = (rec.datestamp, rec.raw, rec.raw_hash, rec.marc, rec.bib_json,
+    values = (rec.datestamp, rec.raw, rec.raw_hash, rec.marc, rec.bib_json, rec.profile_json,
               json.dumps(list(rec.repairs), ensure_ascii=False), rec.call_number,
               int(rec.restricted), stamp)
     if known is None:
         cur = conn.execute(
-            "INSERT INTO records (datestamp, raw, raw_hash, marc, bib, repairs, call_number, "
-            "restricted, updated_at, source, local_id, first_seen, deleted) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)", (*values, rec.source, rec.local_id, stamp))
+            "INSERT INTO records (datestamp, raw, raw_hash, marc, bib, profile, repairs, "
+            "call_number, restricted, updated_at, source, local_id, first_seen, deleted) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0)", (*values, rec.source, rec.local_id, stamp))
         return "added", int(cur.lastrowid or 0)
     record_id, old_hash, was_deleted = known
     if old_hash == rec.raw_hash and not was_deleted:
         return "unchanged", record_id
-    conn.execute("UPDATE records SET datestamp=?, raw=?, raw_hash=?, marc=?, bib=?, repairs=?, "
+    conn.execute("UPDATE records SET datestamp=?, raw=?, raw_hash=?, marc=?, bib=?, profile=?, "
+                 "repairs=?, "
                  "call_number=?, restricted=?, updated_at=?, deleted=0 WHERE id=?",
                  (*values, record_id))
     return ("added" if was_deleted else "updated"), record_id

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS records (
   raw_hash TEXT NOT NULL,
   marc BLOB,
   bib TEXT,
+  profile TEXT,
   repairs TEXT NOT NULL DEFAULT '[]',
   call_number TEXT NOT NULL DEFAULT '',
   restricted INTEGER NOT NULL DEFAULT 0,

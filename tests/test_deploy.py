@@ -6,7 +6,6 @@ file is parsed as YAML (PyYAML) and its shape checked.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 COMPOSE = DEPLOY / "docker-compose.yml"
@@ -28,19 +28,7 @@ def _compose_plugin() -> bool:
 
 
 def _load() -> dict[str, Any]:
-    """The compose file as data: PyYAML here, or the system python3's PyYAML."""
-    try:
-        import yaml  # type: ignore[import-untyped, unused-ignore]
-    except ImportError:
-        python = shutil.which("python3")
-        probe = [python, "-c", "import json,sys,yaml; json.dump(yaml.safe_load(sys.stdin), "
-                 "sys.stdout)"] if python else []
-        result = subprocess.run(probe, input=COMPOSE.read_text("utf-8"), capture_output=True,
-                                text=True, check=False) if probe else None
-        if result is None or result.returncode != 0 or "No module named" in result.stderr:
-            pytest.skip("no YAML parser available")
-        data: dict[str, Any] = json.loads(result.stdout)
-        return data
+    """The compose file as data."""
     loaded: dict[str, Any] = yaml.safe_load(COMPOSE.read_text("utf-8"))
     return loaded
 

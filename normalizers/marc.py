@@ -7,6 +7,7 @@ reason the cataloguer can act on).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -146,23 +147,26 @@ def _fix_leader(leader: str, total: int, base: int) -> str:
 
 # ---------------------------------------------------------------- MARCXML
 
-def to_marcxml_element(record: Record) -> etree._Element:
-    root = etree.Element(f"{{{MARCXML_NS}}}record", nsmap={None: MARCXML_NS})  # type: ignore[dict-item]
-    etree.SubElement(root, f"{{{MARCXML_NS}}}leader").text = _xml_safe(record.leader)
-    for fld in record.fields:
-        if fld.data is not None:
-            ctrl = etree.SubElement(root, f"{{{MARCXML_NS}}}controlfield", tag=fld.tag)
-            ctrl.text = _xml_safe(fld.data)
-            continue
-        df = etree.SubElement(root, f"{{{MARCXML_NS}}}datafield", tag=fld.tag,
-                              ind1=fld.ind1 or " ", ind2=fld.ind2 or " ")
-        for code, value in fld.subfields:
-            etree.SubElement(df, f"{{{MARCXML_NS}}}subfield", code=code).text = _xml_safe(value)
-    return root
-
-
 def to_marcxml(record: Record) -> bytes:
-    return etree.tostring(to_marcxml_element(record), encoding="utf-8")
+    """MARC21 slim XML, built as text: several times faster than an lxml call per subfield,
+    which dominated SRU response time."""
+    parts = [f'<record xmlns="{MARCXML_NS}"><leader>{_text(record.leader)}</leader>']
+    for fld in record.fields:
+        tag = _attr(fld.tag)
+        if fld.data is not None:
+            parts.append(f'<controlfield tag="{tag}">{_text(fld.data)}</controlfield>')
+            continue
+        parts.append(f'<datafield tag="{tag}" ind1="{_attr((fld.ind1 or " ")[:1])}" '
+                     f'ind2="{_attr((fld.ind2 or " ")[:1])}">')
+        parts.extend(f'<subfield code="{_attr(code)}">{_text(value)}</subfield>'
+                     for code, value in fld.subfields)
+        parts.append("</datafield>")
+    parts.append("</record>")
+    return "".join(parts).encode("utf-8")
+
+
+def to_marcxml_element(record: Record) -> etree._Element:
+    return etree.fromstring(to_marcxml(record))
 
 
 def from_marcxml_element(element: etree._Element) -> Record:
@@ -185,6 +189,17 @@ def from_marcxml_element(element: etree._Element) -> Record:
     return Record(leader, fields)
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _xml_safe(text: str) -> str:
     """Drop characters XML 1.0 forbids (control bytes some records carry)."""
-    return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20) if text else text
+    return _XML_ILLEGAL.sub("", text) if text else text
+
+
+def _text(text: str) -> str:
+    return _xml_safe(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(text: str) -> str:
+    return _text(text).replace('"', "&quot;")

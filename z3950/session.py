@@ -32,11 +32,15 @@ SORT_NAMES: dict[str, SortField] = {"title": "title", "author": "creator", "crea
 
 @dataclass
 class ResultSet:
+    """A named result set: the query, not its ids. Present pages re-run the query at an
+    offset, so a search never loads every hit's document (that dominated search time)."""
+
     query: Query
     database: str
     scope: Scope
-    ids: list[str]
     total: int
+    held: int  # positions a present may ask for (total, capped by max_result_set)
+    sort: tuple[SortKey, ...] = ()
 
 
 @dataclass
@@ -106,12 +110,13 @@ class Session:
             database, scope = self._database(request.databases)
             self._check_result_set_name(request)
             query = bib1.to_query(request.query)
-            hits = await self._run_search(query, scope, ())
+            hits = await self._run_search(query, scope, (), _piggyback_window(request))
         except d.Bib1Diagnostic as diag:
             if request.replace and not isinstance(diag, d.ResultSetExists):
                 self.result_sets.pop(request.result_set_name, None)  # a failed search empties it
             return _search_failure(request, diag)
-        result = ResultSet(query, database, scope, [h.id for h in hits.hits], hits.total)
+        result = ResultSet(query, database, scope, hits.total,
+                           min(hits.total, self.settings.max_result_set))
         self.result_sets[request.result_set_name] = result
         return self._search_success(request, result, hits.hits)
 
@@ -132,9 +137,9 @@ class Session:
                 self.settings.max_result_sets):
             raise d.TooManyResultSets(str(self.settings.max_result_sets))
 
-    async def _run_search(self, query: Query, scope: Scope,
-                          sort: tuple[SortKey, ...]) -> _Hits:
-        request = SearchRequest(query, scope, 0, self.settings.max_result_set, sort)
+    async def _run_search(self, query: Query, scope: Scope, sort: tuple[SortKey, ...],
+                          size: int, start: int = 0) -> _Hits:
+        request = SearchRequest(query, scope, start, size, sort)
         try:
             result = await asyncio.to_thread(self.backend.search, request)
         except QueryError as error:
@@ -158,25 +163,29 @@ class Session:
             return pdu.search_response(request.reference_id, result.total, 0, 1, True,
                                        Records(diagnostic=_diag(diag)), 5)
         found = {h.id: h for h in hits[:count]}
-        batch, status = self._pack(result, result.ids[:count], found, syntax, element_set)
+        batch, status = self._pack(result, [h.id for h in hits[:count]], found, syntax,
+                                   element_set)
         return pdu.search_response(request.reference_id, result.total, len(batch.records),
                                    len(batch.records) + 1, True, batch, status)
 
     # ------------------------------------------------------------------ present
     async def present(self, request: pdu.PresentRequest) -> bytes:
         try:
-            result, ids, syntax, element_set = self._present_plan(request)
+            result, start, count, syntax, element_set = self._present_plan(request)
+            hits = await self._run_search(result.query, result.scope, result.sort, count, start)
         except d.Bib1Diagnostic as diag:
             return pdu.present_response(request.reference_id, 0, request.start, 5,
                                         Records(diagnostic=_diag(diag)))
-        docs = await self._get(ids, result.scope)
-        batch, status = self._pack(result, ids, docs, syntax, element_set)
+        docs = {h.id: h for h in hits.hits}
+        batch, status = self._pack(result, [h.id for h in hits.hits], docs, syntax,
+                                   element_set)
         returned = len(batch.records)
         return pdu.present_response(request.reference_id, returned, request.start + returned,
                                     status, batch)
 
     def _present_plan(self, request: pdu.PresentRequest) -> tuple[
-            ResultSet, list[str], str, str]:
+            ResultSet, int, int, str, str]:
+        """The result set, 0-based start and count of a valid present request."""
         if request.unsupported == "additionalRanges":
             raise d.AdditionalRangesNotSupported()
         if request.unsupported:
@@ -186,19 +195,11 @@ class Session:
             raise d.ResultSetDoesNotExist(request.result_set)
         syntax = records.check_syntax(request.record_syntax)
         element_set = records.check_element_set(request.element_set)
-        held = len(result.ids)
+        held = result.held
         if request.start < 1 or request.start > held or request.count < 0:
             raise d.PresentOutOfRange(f"{request.start}+{request.count} of {held}")
         end = min(held, request.start - 1 + request.count)
-        return result, result.ids[request.start - 1:end], syntax, element_set
-
-    async def _get(self, ids: list[str], scope: Scope) -> dict[str, CatalogDocument]:
-        try:
-            docs = await asyncio.to_thread(self.backend.get, ids, scope)
-        except Exception:
-            log.exception("Z39.50 record fetch failed")
-            docs = []
-        return {doc.id: doc for doc in docs}
+        return result, request.start - 1, end - (request.start - 1), syntax, element_set
 
     def _pack(self, result: ResultSet, ids: list[str], docs: dict[str, CatalogDocument],
               syntax: str, element_set: str) -> tuple[Records, int]:
@@ -265,11 +266,12 @@ class Session:
     async def sort(self, request: pdu.SortRequest) -> bytes:
         try:
             result, keys = self._sort_plan(request)
-            hits = await self._run_search(result.query, result.scope, keys)
+            hits = await self._run_search(result.query, result.scope, keys, 0)
         except d.Bib1Diagnostic as diag:
             return pdu.sort_response(request.reference_id, 2, _diag(diag), None)
         self.result_sets[request.output] = ResultSet(
-            result.query, result.database, result.scope, [h.id for h in hits.hits], hits.total)
+            result.query, result.database, result.scope, hits.total,
+            min(hits.total, self.settings.max_result_set), keys)
         return pdu.sort_response(request.reference_id, 0, None, hits.total)
 
     def _sort_plan(self, request: pdu.SortRequest) -> tuple[ResultSet, tuple[SortKey, ...]]:
@@ -297,6 +299,9 @@ class Session:
         return pdu.delete_response(request.reference_id, 1 if missing else 0)
 
 
+MAX_PIGGYBACK = 100  # records a search response carries at most
+
+
 @dataclass
 class _Hits:
     total: int
@@ -314,6 +319,12 @@ def _diag(diag: d.Bib1Diagnostic) -> Diagnostic:
 def _search_failure(request: pdu.SearchRequest, diag: d.Bib1Diagnostic) -> bytes:
     return pdu.search_response(request.reference_id, 0, 0, 1, False,
                                Records(diagnostic=_diag(diag)), 5)
+
+
+def _piggyback_window(request: pdu.SearchRequest) -> int:
+    """How many hits a search fetches at most for the records its response may carry."""
+    return max(0, min(max(request.small_set_upper_bound, request.medium_set_present_number),
+                      MAX_PIGGYBACK))
 
 
 def _piggyback(request: pdu.SearchRequest, total: int) -> tuple[int, str | None]:

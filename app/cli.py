@@ -146,11 +146,14 @@ def serve(host: Annotated[str | None, typer.Option(help="listen address")] = Non
           port: Annotated[int | None, typer.Option(help="HTTP port")] = None,
           z3950_port: Annotated[int | None, typer.Option("--z3950-port",
                                                          help="Z39.50 port")] = None,
+          workers: Annotated[int | None, typer.Option(
+              "--workers", help="serving processes (default 1; use the core count)")] = None,
           config: ConfigOption = None) -> None:
-    """Serve the JSON API, SRU, the OPAC pages and Z39.50."""
+    """Serve the JSON API, SRU and Z39.50 (and run scheduled harvests)."""
     from app.server import run_server
 
-    settings = settings_from(config, host=host, port=port, z3950_port=z3950_port)
+    settings = settings_from(config, host=host, port=port, z3950_port=z3950_port,
+                             http_workers=workers)
     run_server(settings)
 
 

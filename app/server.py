@@ -1,34 +1,47 @@
-"""Run the HTTP app (uvicorn) and the Z39.50 server in one asyncio loop."""
+"""Run the HTTP app (uvicorn) and the Z39.50 server, in one process or several.
+
+With ``http_workers`` > 1, uvicorn starts that many processes; each serves HTTP and
+Z39.50 (the Z39.50 port is shared with SO_REUSEPORT, so the kernel spreads connections),
+and scheduled harvests run once, in the supervising process.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import uvicorn
+from fastapi import FastAPI
 
 from app.harvest_run import harvest_scheduler
 from app.main import create_app
-from app.settings import Settings
+from app.settings import Settings, load_settings
+from search.backend import SearchBackend
 from search.query import PUBLIC
 from z3950.server import Z3950Settings, serve_z3950
 
 log = logging.getLogger("unioncat.server")
+_ENV_SETTINGS = "UNIONCAT_SERVE_SETTINGS"
 
 
 def run_server(settings: Settings) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(_serve(settings))
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.http_workers <= 1:
+        asyncio.run(_serve(settings))
+        return
+    _run_workers(settings)
 
 
 async def _serve(settings: Settings) -> None:
     app = create_app(settings)
     backend = app.state.unioncat.backend
-    z3950 = await serve_z3950(backend, Z3950Settings(
-        host=settings.host, port=settings.z3950_port, database=settings.z3950_database,
-        scope=PUBLIC))
-    log.info("Z39.50 on %s:%d database %s", settings.host, settings.z3950_port,
-             settings.z3950_database)
+    z3950 = await _start_z3950(backend, settings)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port,
                                            log_level="info"))
     stop = asyncio.Event()
@@ -41,3 +54,50 @@ async def _serve(settings: Settings) -> None:
         z3950.close()
         if scheduler is not None:
             scheduler.cancel()
+
+
+async def _start_z3950(backend: SearchBackend, settings: Settings,
+                       shared: bool = False) -> asyncio.Server:
+    server = await serve_z3950(backend, Z3950Settings(
+        host=settings.host, port=settings.z3950_port, database=settings.z3950_database,
+        scope=PUBLIC, reuse_port=shared))
+    log.info("Z39.50 on %s:%d database %s (pid %d)", settings.host, settings.z3950_port,
+             settings.z3950_database, os.getpid())
+    return server
+
+
+def _run_workers(settings: Settings) -> None:
+    """uvicorn's process manager; each worker rebuilds the settings from the environment."""
+    os.environ[_ENV_SETTINGS] = settings.to_json()
+    if settings.scheduled_harvests:
+        threading.Thread(target=_scheduler_thread, args=(settings,), daemon=True).start()
+    uvicorn.run("app.server:worker_app", factory=True, host=settings.host,
+                port=settings.port, workers=settings.http_workers, log_level="info")
+
+
+def _scheduler_thread(settings: Settings) -> None:
+    asyncio.run(harvest_scheduler(settings, asyncio.Event()))
+
+
+def worker_app() -> FastAPI:
+    """One serving process of several (uvicorn ``factory``)."""
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = replace(Settings.from_json(os.environ[_ENV_SETTINGS]), scheduled_harvests=False)
+    app = create_app(settings)
+    backend = app.state.unioncat.backend
+
+    @asynccontextmanager
+    async def z3950_lifespan(_: FastAPI) -> AsyncIterator[None]:
+        server = await _start_z3950(backend, settings, shared=True)
+        try:
+            yield
+        finally:
+            server.close()
+            backend.close()
+
+    app.router.lifespan_context = z3950_lifespan
+    return app
+
+
+__all__ = ["load_settings", "run_server", "worker_app"]

@@ -6,6 +6,7 @@ Precedence: defaults < unioncat.toml < environment < explicit overrides.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -33,9 +34,23 @@ class Settings:
     admin_token: str = ""
     staff_token: str = ""
     dedup: bool = True
+    http_workers: int = 1  # serving processes (HTTP and Z39.50); set to the core count
     scheduled_harvests: bool = True  # `unioncat serve` harvests sources by their interval
     ingest_workers: int = -1  # parsing processes beside the writer; -1: one per spare core
     sources: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    def to_json(self) -> str:
+        """For handing the exact settings to worker processes."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["data_dir"] = str(self.data_dir)
+        data["sources"] = list(self.sources)
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        data = json.loads(text)
+        data["sources"] = tuple(data.get("sources", ()))
+        return _coerce(data)
 
     @property
     def parse_workers(self) -> int:

@@ -58,7 +58,7 @@ async def serve_z3950(backend: SearchBackend, settings: Z3950Settings) -> asynci
             active.discard(task)
 
     return await asyncio.start_server(on_connect, settings.host, settings.port,
-                                      limit=READ_CHUNK)
+                                      limit=READ_CHUNK, reuse_port=settings.reuse_port)
 
 
 async def _refuse(writer: asyncio.StreamWriter) -> None:

@@ -23,6 +23,7 @@ class Z3950Settings:
     max_result_set: int = 5000  # entry ids held per result set
     max_result_sets: int = 20  # named result sets per connection
     max_scan_terms: int = 200
+    reuse_port: bool = False  # several serving processes share the port (SO_REUSEPORT)
 
     def scopes(self) -> dict[str, Scope]:
         """Database name -> the scope its clients see."""

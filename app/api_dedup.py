@@ -10,8 +10,6 @@ explains; the changed entries are re-indexed before the response.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -19,7 +17,7 @@ from pydantic import BaseModel
 
 from app.errors import ApiError
 from app.indexer import drain_outbox
-from app.state import scope_of, state_of, visibility_of
+from app.state import scope_of, state_of, store_of, visibility_of
 from normalizers import overrides
 from normalizers.bib import Bib
 from normalizers.decode import decode_iso2709
@@ -42,13 +40,7 @@ class Pair(BaseModel):
     note: str = ""
 
 
-@contextmanager
-def _store(request: Request) -> Iterator[sqlite3.Connection]:
-    conn = state_of(request).store()
-    try:
-        yield conn
-    finally:
-        conn.close()
+_store = store_of
 
 
 def _entry(request: Request, entry_id: str) -> CatalogDocument:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import gzip
 import io
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -14,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from app.indexer import drain_outbox
 from app.ingest import ingest_records
 from app.source_config import key_matches, source_from
-from app.state import state_of, visibility_of
+from app.state import state_of, store_of, visibility_of
 from harvesters.marcfile import read_marc
 from store.db import transaction
 from store.runs import latest_runs, list_runs
@@ -29,13 +27,7 @@ WHERE r.deleted = 0 AND (? OR (r.restricted = 0 AND s.restricted = 0)) GROUP BY 
 """
 
 
-@contextmanager
-def _store(request: Request) -> Iterator[sqlite3.Connection]:
-    conn = state_of(request).store()
-    try:
-        yield conn
-    finally:
-        conn.close()
+_store = store_of
 
 
 def _require_admin(request: Request) -> None:

@@ -13,7 +13,7 @@ from app import api_search
 from app.backends import open_backend
 from app.errors import install_error_handlers
 from app.settings import Settings
-from app.state import AppState, state_of
+from app.state import AppState, state_of, store_of
 from search.backend import SearchBackend
 from store.stats import set_aside_list, store_stats
 
@@ -56,11 +56,8 @@ def healthz(request: Request) -> JSONResponse:
 
 def stats(request: Request) -> dict[str, Any]:
     state = state_of(request)
-    conn = state.store()
-    try:
+    with store_of(request) as conn:
         figures = store_stats(conn)
-    finally:
-        conn.close()
     figures["backend"] = state.backend.stats().backend
     figures["indexed_entries"] = state.backend.stats().entries
     return figures
@@ -68,8 +65,5 @@ def stats(request: Request) -> dict[str, Any]:
 
 def set_aside(request: Request, source: str | None = None) -> list[dict[str, Any]]:
     """Records that could not be read, with the reason (newest first)."""
-    conn = state_of(request).store()
-    try:
+    with store_of(request) as conn:
         return set_aside_list(conn, source)
-    finally:
-        conn.close()

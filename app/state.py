@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hmac
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -22,6 +24,16 @@ class AppState:
     def store(self) -> sqlite3.Connection:
         """A store connection for admin and statistics routes (never for search)."""
         return open_store(self.settings.store_path)
+
+
+@contextmanager
+def store_of(request: Request) -> Iterator[sqlite3.Connection]:
+    """A store connection for one admin or statistics request, closed after it."""
+    conn = state_of(request).store()
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 def state_of(request: Request) -> AppState:

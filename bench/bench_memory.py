@@ -1,10 +1,12 @@
 """Memory: peak RSS of ``unioncat ingest`` of all 250,000 LC records (target < 500 MB) and
 RSS of ``unioncat serve`` over them after a warm-up of a few hundred searches (< 400 MB).
 
-Peak RSS of the ingest comes from ``/usr/bin/time -v`` (Debian ``time``, installed if
-missing); the server's VmRSS/VmHWM from /proc/PID/status. Long (a 250k ingest): run_all.py
+The ingest forks parse workers, so its peak is sampled every 0.5 s over the process tree
+(summed VmRSS, and summed PSS, which counts fork-shared pages once); ``/usr/bin/time -v``
+(Debian ``time``, installed if missing) adds the largest single process's peak. The
+server's VmRSS/VmHWM come from /proc/PID/status. Long (a 250k ingest): run_all.py
 runs it only with ``--full``. Usage: ``python bench/bench_memory.py [--records N]
-[--serve-only]``.
+[--serve-only] [--file F]``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from common import (
     log,
     machine,
     proc_status,
-    run_timed,
+    run_polled,
     write_json,
 )
 from loadgen import run_load
@@ -36,16 +38,24 @@ SERVE_TARGET_MB = 400
 
 
 def ingest_peak(path: Path, target: Path, records: int) -> dict[str, Any]:
+    """Peak memory of the whole ingest: the writer and its parse worker processes."""
     shutil.rmtree(target, ignore_errors=True)
     log(f"memory: unioncat ingest of {records} records into {target} (long)")
-    timed = run_timed([str(UNIONCAT), "ingest", str(path), "--source", SOURCE_CODE],
-                      env={"UNIONCAT_DATA_DIR": str(target)}, cwd=OUT, timeout=4 * 3600)
-    if timed.returncode != 0:
-        raise RuntimeError(f"unioncat ingest failed: {timed.stderr[-2000:]}")
-    peak = round(timed.max_rss_kb / 1024, 1)
-    return {"records": records, "peak_rss_mb": peak, "target_mb": INGEST_TARGET_MB,
-            "meets_target": peak < INGEST_TARGET_MB, "wall_s": round(timed.wall_s, 1),
-            "cpu_s": round(timed.cpu_s, 1), "records_per_s": round(records / timed.wall_s, 1),
+    timed, tree = run_polled([str(UNIONCAT), "ingest", str(path), "--source", SOURCE_CODE],
+                             env={"UNIONCAT_DATA_DIR": str(target)}, cwd=OUT)
+    peak = round(tree.peak_rss_kb / 1024, 1)
+    failed = timed.returncode != 0
+    if failed:
+        log(f"memory: unioncat ingest FAILED: {timed.stderr.strip().splitlines()[-1:]}")
+    return {"records": records, "peak_rss_mb": peak, "returncode": timed.returncode,
+            "error": timed.stderr.strip()[-600:] if failed else "",
+            "peak_pss_mb": round(tree.peak_pss_kb / 1024, 1),
+            "largest_process_peak_rss_mb": round(timed.max_rss_kb / 1024, 1),
+            "main_process_vmhwm_mb": round(tree.peak_main_rss_kb / 1024, 1),
+            "processes": tree.max_processes, "samples": tree.samples,
+            "target_mb": INGEST_TARGET_MB, "meets_target": peak < INGEST_TARGET_MB,
+            "wall_s": round(timed.wall_s, 1), "cpu_s": round(timed.cpu_s, 1),
+            "records_per_s": round(records / timed.wall_s, 1),
             "summary": timed.stdout.strip().splitlines()[-1:]}
 
 
@@ -71,16 +81,19 @@ def serve_rss(target: Path, warmup: int) -> dict[str, Any]:
 
 
 def run(records: int | None = None, serve_only: bool = False, warmup: int = 300,
-        ) -> dict[str, Any]:
-    path = lc_full() if records is None else lc_slice(records)
-    n = count_records(path) if records is None else records
+        path: Path | None = None) -> dict[str, Any]:
+    """``records`` first LC records, or all of them, or the MARC file ``path``."""
+    if path is None:
+        path = lc_full() if records is None else lc_slice(records)
+    n = count_records(path)
     target = OUT / f"data-memory-{n}"
-    result: dict[str, Any] = {"machine": machine(), "records": n}
+    result: dict[str, Any] = {"machine": machine(), "records": n, "file": str(path)}
     if not serve_only:
         result["ingest"] = ingest_peak(path, target, n)
         log(f"memory: ingest {result['ingest']}")
-    result["serve"] = serve_rss(target, warmup)
-    log(f"memory: serve {result['serve']['rss_after_warmup_mb']} MB after warm-up")
+    if serve_only or not result["ingest"]["returncode"]:
+        result["serve"] = serve_rss(target, warmup)
+        log(f"memory: serve {result['serve']['rss_after_warmup_mb']} MB after warm-up")
     write_json(f"memory-{n}.json", result)
     return result
 
@@ -91,8 +104,9 @@ def main() -> None:
     parser.add_argument("--serve-only", action="store_true",
                         help="reuse the data dir of an earlier run")
     parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--file", type=Path, default=None, help="MARC file to ingest instead")
     args = parser.parse_args()
-    result = run(args.records, args.serve_only, args.warmup)
+    result = run(args.records, args.serve_only, args.warmup, args.file)
     print({k: v for k, v in result.items() if k != "machine"})
 
 

@@ -160,6 +160,86 @@ def proc_cpu_seconds(pid: int) -> float:
     return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_pids(root: int) -> list[int]:
+    """``root`` and all its descendants, from /proc/*/stat parent links."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found
+
+
+def pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class TreeMemory:
+    """Peaks over a process tree (ingest forks parse workers): summed RSS and summed PSS."""
+
+    peak_rss_kb: int = 0
+    peak_pss_kb: int = 0
+    peak_main_rss_kb: int = 0
+    max_processes: int = 0
+    samples: int = 0
+
+    def sample(self, root: int) -> None:
+        pids = tree_pids(root)
+        rss = sum(proc_status(pid, "VmRSS") for pid in pids)
+        pss = sum(pss_kb(pid) for pid in pids)
+        self.peak_rss_kb = max(self.peak_rss_kb, rss)
+        self.peak_pss_kb = max(self.peak_pss_kb, pss)
+        self.peak_main_rss_kb = max(self.peak_main_rss_kb, proc_status(root, "VmHWM"))
+        self.max_processes = max(self.max_processes, len(pids))
+        self.samples += 1
+
+
+def run_polled(argv: Sequence[str], env: Mapping[str, str] | None = None,
+               cwd: Path | None = None, timeout: float = 4 * 3600, interval: float = 0.5,
+               ) -> tuple[Timed, TreeMemory]:
+    """Run to completion sampling the tree's memory; also wall/CPU from /usr/bin/time."""
+    memory = TreeMemory()
+    stats = OUT / f".time-{os.getpid()}-{time.monotonic_ns()}.txt"
+    use_time = ensure_gnu_time()
+    full = ["/usr/bin/time", "-v", "-o", str(stats), *argv] if use_time else list(argv)
+    start = time.perf_counter()
+    with (OUT / "polled.stdout").open("w") as out, (OUT / "polled.stderr").open("w") as err:
+        proc = subprocess.Popen(full, env={**os.environ, **(env or {})}, cwd=cwd,
+                                stdout=out, stderr=err)
+        while proc.poll() is None:
+            if time.perf_counter() - start > timeout:
+                proc.kill()
+                break
+            memory.sample(proc.pid)
+            time.sleep(interval)
+    wall = time.perf_counter() - start
+    cpu, rss = 0.0, 0
+    if use_time and stats.exists():
+        text = stats.read_text()
+        stats.unlink()
+        cpu = _time_field(text, "User time") + _time_field(text, "System time")
+        rss = int(_time_field(text, "Maximum resident set size"))
+    timed = Timed(wall, cpu, rss, proc.returncode or 0, (OUT / "polled.stdout").read_text(),
+                  (OUT / "polled.stderr").read_text())
+    return timed, memory
+
+
 class CpuMeter:
     """Server CPU seconds spent during one load run (steadier than wall time when shared)."""
 

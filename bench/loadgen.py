@@ -30,6 +30,7 @@ class LoadResult:
     wall_s: float
     latencies_ms: list[float] = field(repr=False)
     first_error: str = ""
+    client_cpu_s: float = 0.0
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies_ms)
@@ -38,7 +39,7 @@ class LoadResult:
                 "requests_per_s": round(self.requests / self.wall_s, 1) if self.wall_s else 0,
                 "p50_ms": round(percentile(lat, 50), 2), "p95_ms": round(percentile(lat, 95), 2),
                 "p99_ms": round(percentile(lat, 99), 2),
-                "first_error": self.first_error}
+                "client_cpu_s": round(self.client_cpu_s, 2), "first_error": self.first_error}
 
 
 def run_load(make_worker: Callable[[], Worker], queries: Sequence[Any], concurrency: int,
@@ -74,12 +75,13 @@ def run_load(make_worker: Callable[[], Worker], queries: Sequence[Any], concurre
     for thread in threads:
         thread.start()
     deadline[0] = time.perf_counter() + time_cap_s
-    t_start = time.perf_counter()
+    t_start, cpu_start = time.perf_counter(), time.process_time()
     start_gate.wait()
     for thread in threads:
         thread.join(time_cap_s + 60)
     wall = time.perf_counter() - t_start
+    client_cpu = time.process_time() - cpu_start
     for worker in workers:
         worker.close()
     return LoadResult(concurrency, len(latencies), len(errors), wall, latencies,
-                      errors[0] if errors else "")
+                      errors[0] if errors else "", client_cpu)

@@ -135,11 +135,11 @@ def markdown(results: dict[str, Any]) -> str:
             lines += _load_rows(proto, results[proto]["summary"])
     if "memory" in results:
         mem = results["memory"]
-        ing, srv = mem.get("ingest", {}), mem["serve"]
+        ing, srv = mem.get("ingest", {}), mem.get("serve", {})
         lines.append(f"| memory: ingest {mem['records']:,} peak RSS MB (target < 500) | "
                      f"{_fmt(ing.get('peak_rss_mb'))} | | | | |")
         lines.append(f"| memory: serve RSS MB after warm-up (target < 400) | "
-                     f"{_fmt(srv['rss_after_warmup_mb'])} | | | | |")
+                     f"{_fmt(srv.get('rss_after_warmup_mb'))} | | | | |")
     return "\n".join(lines)
 
 

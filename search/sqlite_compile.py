@@ -33,6 +33,7 @@ from search.sqlite_keys import (
 Params = list[object]
 _MAX_CHAR = "\U0010ffff"
 _COMPARE = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_FTS_RELATIONS = frozenset({"=", "all", "any", "adj"})
 
 
 @dataclass
@@ -41,6 +42,9 @@ class Compiled:
     params: Params
     rank_match: str | None = None  # folded forms of the positive word clauses, for bm25
     exact_match: str | None = None  # exact (diacritic) forms, for the exact-match boost
+    # The whole query as one FTS5 MATCH, when it is a conjunction of positive word clauses
+    # (the common case): then hits come straight from ``fts``, without ``where``.
+    match: str | None = None
 
 
 def scope_sql(scope: Scope, alias: str = "e") -> tuple[str, Params]:
@@ -237,8 +241,17 @@ def _key_condition(index: str, term: Term) -> tuple[str, Params]:
     return "v.key = ?", [key]
 
 
+def _fts_only(query: Query) -> bool:
+    """A conjunction of positive word clauses, each compiled to one FTS5 MATCH."""
+    if isinstance(query, Bool):
+        return query.op == "and" and _fts_only(query.left) and _fts_only(query.right)
+    return (isinstance(query, Term) and query.index in WORD_COLUMNS
+            and query.relation in _FTS_RELATIONS)
+
+
 def compile_query(query: Query, scope: Scope) -> Compiled:
     compiler = _Compiler(scope)
     where = compiler.query(query)
-    return Compiled(where, compiler.params,
-                    " OR ".join(compiler.ranks) or None, " OR ".join(compiler.exacts) or None)
+    match = " AND ".join(f"({m})" for m in compiler.ranks) if _fts_only(query) else None
+    return Compiled(where, compiler.params, " OR ".join(compiler.ranks) or None,
+                    " OR ".join(compiler.exacts) or None, match)

@@ -24,7 +24,7 @@ from search.document import (
     SearchResult,
 )
 from search.query import MatchAll, ScanRequest, Scope, SearchRequest
-from search.sqlite_compile import compile_query
+from search.sqlite_compile import Compiled, compile_query
 from search.sqlite_rows import doc_rows
 from search.sqlite_schema import (
     READER_CACHE_KIB,
@@ -136,33 +136,46 @@ class SqliteFtsBackend:
 
     # --- reads ------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
-        """A query without clauses (whole catalog in scope) reads cached totals and facets,
-        keyed by the write generation, and pages straight from ``entries``."""
+        """A query that is one FTS5 MATCH pages and counts straight from ``fts``; any other
+        query first fills ``temp.hits``. A query without clauses (whole catalog in scope)
+        reads cached totals and facets, keyed by the write generation, and pages straight
+        from ``entries``."""
         compiled = compile_query(request.query, request.scope)
-        whole = isinstance(request.query, MatchAll)
         with self._read() as conn:
-            gen = generation(conn)
-            filled = not whole
-            if filled:
-                total = sqlite_read.fill_hits(conn, compiled, request.scope)
+            if isinstance(request.query, MatchAll):
+                return self._search_all(conn, request, compiled)
+            if compiled.match is None:
+                source = sqlite_read.HITS
+                total = sqlite_read.fill_hits(conn, sqlite_read.matching(compiled,
+                                                                         request.scope))
             else:
-                total = self._cached(("total", gen, request.scope), lambda: (
-                    sqlite_read.count_in_scope(conn, request.scope)))
-            facets: dict[str, list[FacetCount]] = {}
-            for index in dict.fromkeys(request.facets):
-                key = ("facet", gen, request.scope, index, request.facet_size)
-                if whole and key in self._cache:
-                    facets[index] = self._cache[key]  # type: ignore[assignment]
-                    continue
+                source = sqlite_read.fts_source(compiled, request.scope)
+                total = (sqlite_read.fill_hits(conn, source) if request.facets
+                         else sqlite_read.count(conn, source))
+            facets: dict[str, list[FacetCount]] = {
+                index: sqlite_read.facet(conn, index, request.scope, request.facet_size)
+                      for index in dict.fromkeys(request.facets)}
+            hits = sqlite_read.page(conn, request, compiled, source) if request.size > 0 else []
+        return SearchResult(total=total, hits=hits, facets=facets)
+
+    def _search_all(self, conn: sqlite3.Connection, request: SearchRequest,
+                    compiled: Compiled) -> SearchResult:
+        gen, scope = generation(conn), request.scope
+        source = sqlite_read.entries_source(scope)
+        total = self._cached(("total", gen, scope), lambda: sqlite_read.count(conn, source))
+        facets: dict[str, list[FacetCount]] = {}
+        filled = False
+        for index in dict.fromkeys(request.facets):
+            key = ("facet", gen, scope, index, request.facet_size)
+            cached = self._cache.get(key)
+            if cached is None:
                 if not filled:
-                    sqlite_read.fill_hits(conn, compiled, request.scope)
+                    sqlite_read.fill_hits(conn, source)
                     filled = True
-                facets[index] = sqlite_read.facet(conn, index, request.scope,
-                                                  request.facet_size)
-                if whole:
-                    self._remember(key, facets[index])
-            hits = (sqlite_read.page(conn, request, compiled, from_hits=not whole)
-                    if request.size > 0 else [])
+                cached = sqlite_read.facet(conn, index, scope, request.facet_size)
+                self._remember(key, cached)
+            facets[index] = cached  # type: ignore[assignment]
+        hits = sqlite_read.page(conn, request, compiled, source) if request.size > 0 else []
         return SearchResult(total=total, hits=hits, facets=facets)
 
     def _cached(self, key: CacheKey, compute: Callable[[], int]) -> int:

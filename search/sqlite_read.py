@@ -8,6 +8,7 @@ count entries of the same snapshot), then the page is ordered and cut from it.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from search.document import CatalogDocument, FacetCount, ScanEntry
 from search.query import QueryError, ScanRequest, Scope, SearchRequest, SortKey
@@ -24,25 +25,68 @@ _ENTRY_FACETS = {"format": "e.format", "language": "e.language", "year": "e.year
 _VALUE_FACETS = WORD_INDEXES | HOLDING_INDEXES | {"isbn", "issn", "identifier"}
 
 
-def count_in_scope(conn: sqlite3.Connection, scope: Scope) -> int:
+@dataclass(frozen=True)
+class Source:
+    """Where a search's hits come from: ``FROM`` (binding ``e`` to ``entries``) and
+    ``WHERE`` with their parameters.
+
+    * straight from ``fts`` when the query is one MATCH (``Compiled.match``): the page is
+      ranked with bm25 on that same cursor, the total is a ``count(*)``;
+    * from ``temp.hits`` once filled (any other query);
+    * from ``entries`` for a query without clauses."""
+
+    tables: str
+    where: str
+    params: Params
+    fts: bool = False  # ``fts`` is the MATCH cursor (bm25 available)
+
+
+def fts_source(compiled: Compiled, scope: Scope) -> Source:
+    assert compiled.match is not None
     where, params = scope_sql(scope)
-    return int(conn.execute(f"SELECT count(*) FROM entries e WHERE {where}", params).fetchone()[0])
+    return Source("fts CROSS JOIN entries e ON e.rowid = fts.rowid",
+                  f"fts MATCH ? AND {where}", [compiled.match, *params], fts=True)
 
 
-def fill_hits(conn: sqlite3.Connection, compiled: Compiled, scope: Scope) -> int:
-    """Put the rowids of every entry in scope matching the query into ``temp.hits``."""
+def entries_source(scope: Scope) -> Source:
+    where, params = scope_sql(scope)
+    return Source("entries e", where, params)
+
+
+HITS = Source("temp.hits h CROSS JOIN entries e ON e.rowid = h.rowid", "1", [])
+
+
+def count(conn: sqlite3.Connection, source: Source) -> int:
+    sql = f"SELECT count(*) FROM {source.tables} WHERE {source.where}"
+    return int(conn.execute(sql, source.params).fetchone()[0])
+
+
+def count_in_scope(conn: sqlite3.Connection, scope: Scope) -> int:
+    return count(conn, entries_source(scope))
+
+
+def fill_hits(conn: sqlite3.Connection, source: Source) -> int:
+    """Put the rowids of every entry of ``source`` into ``temp.hits``."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS hits(rowid INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM temp.hits")
-    where, params = scope_sql(scope)
-    cursor = conn.execute(
-        f"INSERT INTO temp.hits SELECT e.rowid FROM entries e WHERE {where} "
-        f"AND ({compiled.where})", [*params, *compiled.params])
+    cursor = conn.execute(f"INSERT INTO temp.hits SELECT e.rowid FROM {source.tables}"
+                          f" WHERE {source.where}", source.params)
     return cursor.rowcount
 
 
-def _order(sort: tuple[SortKey, ...], compiled: Compiled) -> tuple[str, str, Params, Params]:
-    """(join, order by, join params, order params) for the page query."""
-    join, order, join_params, order_params = "", list[str](), list[object](), list[object]()
+def matching(compiled: Compiled, scope: Scope) -> Source:
+    """Entries in scope matching a query that is not one MATCH (for ``fill_hits``)."""
+    where, params = scope_sql(scope)
+    return Source("entries e", f"{where} AND ({compiled.where})",
+                  [*params, *compiled.params])
+
+
+def _order(sort: tuple[SortKey, ...], compiled: Compiled, source: Source
+           ) -> tuple[str, str, Params]:
+    """(join, order by, order params) for the page query: exact-diacritic
+    matches first, then bm25 of the folded clauses (entries not matching them first, as
+    NULL sorts first), then rowid."""
+    join, order, order_params = "", list[str](), list[object]()
     for key in sort or (SortKey("relevance"),):
         if key.field != "relevance":
             column, way = _SORT_COLUMNS[key.field], "DESC" if key.descending else "ASC"
@@ -51,25 +95,34 @@ def _order(sort: tuple[SortKey, ...], compiled: Compiled) -> tuple[str, str, Par
         if compiled.exact_match:
             order.append("e.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) DESC")
             order_params.append(compiled.exact_match)
-        if compiled.rank_match and not join:
-            join = (f"LEFT JOIN (SELECT rowid AS r, {_BM25} AS s FROM fts WHERE fts MATCH ?) rk"
-                    " ON rk.r = e.rowid")
-            join_params.append(compiled.rank_match)
+        if source.fts:
+            order.append(_BM25)
+        elif compiled.rank_match and not join:
+            join = "LEFT JOIN temp.ranks rk ON rk.rowid = e.rowid"
             order.append("rk.s")
     order.append("e.rowid")
-    return join, ", ".join(order), join_params, order_params
+    return join, ", ".join(order), order_params
+
+
+def _fill_ranks(conn: sqlite3.Connection, rank_match: str) -> None:
+    """bm25 of every entry matching ``rank_match`` into ``temp.ranks`` (keyed by rowid,
+    so the page query joins it by lookup)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS ranks(rowid INTEGER PRIMARY KEY, s REAL)")
+    conn.execute("DELETE FROM temp.ranks")
+    conn.execute(f"INSERT INTO temp.ranks SELECT rowid, {_BM25} FROM fts WHERE fts MATCH ?",
+                 (rank_match,))
 
 
 def page(conn: sqlite3.Connection, request: SearchRequest, compiled: Compiled,
-         from_hits: bool = True) -> list[CatalogDocument]:
-    """One page in order, from ``temp.hits`` or (``from_hits=False``, for a query without
-    clauses) straight from the entries in scope."""
-    join, order, join_params, order_params = _order(request.sort, compiled)
-    where, where_params = ("1", list[object]()) if from_hits else scope_sql(request.scope)
-    source = "temp.hits h JOIN entries e ON e.rowid = h.rowid" if from_hits else "entries e"
+         source: Source) -> list[CatalogDocument]:
+    """One page of ``source`` in order."""
+    join, order, order_params = _order(request.sort, compiled, source)
+    if join and compiled.rank_match:
+        _fill_ranks(conn, compiled.rank_match)
     rowids = [r for (r,) in conn.execute(
-        f"SELECT e.rowid FROM {source} {join} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*join_params, *where_params, *order_params, max(request.size, 0),
+        f"SELECT e.rowid FROM {source.tables} {join} WHERE {source.where}"
+        f" ORDER BY {order} LIMIT ? OFFSET ?",
+        [*source.params, *order_params, max(request.size, 0),
          max(request.start, 0)])]
     texts = dict(conn.execute(
         f"SELECT rowid, json FROM docs WHERE rowid IN ({', '.join('?' * len(rowids))})", rowids))

@@ -60,6 +60,23 @@ def scope_sql(scope: Scope, alias: str = "e") -> tuple[str, Params]:
             f"{restricted})", list(libs))
 
 
+def rowid_scope_sql(scope: Scope, rowid: str) -> tuple[str, Params]:
+    """``scope_sql`` for a source driven by rowids (``fts``, ``temp.hits``), without
+    reading ``entries``: public views exclude the (few, partially indexed) non-public
+    entries; library views probe the holdings of each hit (never ``rowid IN (list)``,
+    which SQLite would push into FTS5 as one MATCH per listed rowid)."""
+    if scope.libraries is None:
+        if scope.sees_restricted:
+            return "1", []
+        return f"{rowid} NOT IN (SELECT rowid FROM entries WHERE pub = 0)", []
+    libs = sorted(scope.libraries)
+    if not libs:
+        return "0", []
+    restricted = "" if scope.sees_restricted else " AND restricted = 0"
+    return (f"EXISTS (SELECT 1 FROM holdings WHERE entry = {rowid}"
+            f" AND library IN ({', '.join('?' * len(libs))}){restricted})", list(libs))
+
+
 def holding_sql(scope: Scope, alias: str = "v") -> tuple[str, Params]:
     """Value rows the scope can see (holdings-derived rows carry ``lib``)."""
     parts, params = [], list[object]()

@@ -154,7 +154,7 @@ class SqliteFtsBackend:
                          else sqlite_read.count(conn, source))
             facets: dict[str, list[FacetCount]] = {
                 index: sqlite_read.facet(conn, index, request.scope, request.facet_size)
-                      for index in dict.fromkeys(request.facets)}
+                for index in dict.fromkeys(request.facets)}
             hits = sqlite_read.page(conn, request, compiled, source) if request.size > 0 else []
         return SearchResult(total=total, hits=hits, facets=facets)
 

@@ -8,11 +8,11 @@ count entries of the same snapshot), then the page is ordered and cut from it.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from search.document import CatalogDocument, FacetCount, ScanEntry
 from search.query import QueryError, ScanRequest, Scope, SearchRequest, SortKey
-from search.sqlite_compile import Compiled, Params, holding_sql, scope_sql
+from search.sqlite_compile import Compiled, Params, holding_sql, rowid_scope_sql, scope_sql
 from search.sqlite_keys import HOLDING_INDEXES, WORD_COLUMNS, WORD_INDEXES, field_key, keyword_key
 from search.sqlite_rows import ALL_LIBRARIES
 
@@ -27,8 +27,8 @@ _VALUE_FACETS = WORD_INDEXES | HOLDING_INDEXES | {"isbn", "issn", "identifier"}
 
 @dataclass(frozen=True)
 class Source:
-    """Where a search's hits come from: ``FROM`` (binding ``e`` to ``entries``) and
-    ``WHERE`` with their parameters.
+    """Where a search's hits come from: ``FROM``, the hit's rowid, ``WHERE`` and its
+    parameters.
 
     * straight from ``fts`` when the query is one MATCH (``Compiled.match``): the page is
       ranked with bm25 on that same cursor, the total is a ``count(*)``;
@@ -36,24 +36,38 @@ class Source:
     * from ``entries`` for a query without clauses."""
 
     tables: str
-    where: str
-    params: Params
+    rowid: str
+    where: str = "1"
+    params: Params = field(default_factory=list)
     fts: bool = False  # ``fts`` is the MATCH cursor (bm25 available)
+
+    def with_entries(self) -> str:
+        """``tables`` with ``e`` bound to ``entries`` (for sort columns)."""
+        if self.rowid == "e.rowid":
+            return self.tables
+        return f"{self.tables} CROSS JOIN entries e ON e.rowid = {self.rowid}"
 
 
 def fts_source(compiled: Compiled, scope: Scope) -> Source:
     assert compiled.match is not None
-    where, params = scope_sql(scope)
-    return Source("fts CROSS JOIN entries e ON e.rowid = fts.rowid",
-                  f"fts MATCH ? AND {where}", [compiled.match, *params], fts=True)
+    where, params = rowid_scope_sql(scope, "fts.rowid")
+    return Source("fts", "fts.rowid", f"fts MATCH ? AND {where}", [compiled.match, *params],
+                  fts=True)
 
 
 def entries_source(scope: Scope) -> Source:
     where, params = scope_sql(scope)
-    return Source("entries e", where, params)
+    return Source("entries e", "e.rowid", where, params)
 
 
-HITS = Source("temp.hits h CROSS JOIN entries e ON e.rowid = h.rowid", "1", [])
+def matching(compiled: Compiled, scope: Scope) -> Source:
+    """Entries in scope matching a query that is not one MATCH (for ``fill_hits``)."""
+    where, params = rowid_scope_sql(scope, "e.rowid")
+    return Source("entries e", "e.rowid", f"{where} AND ({compiled.where})",
+                  [*params, *compiled.params])
+
+
+HITS = Source("temp.hits h", "h.rowid")
 
 
 def count(conn: sqlite3.Connection, source: Source) -> int:
@@ -61,24 +75,13 @@ def count(conn: sqlite3.Connection, source: Source) -> int:
     return int(conn.execute(sql, source.params).fetchone()[0])
 
 
-def count_in_scope(conn: sqlite3.Connection, scope: Scope) -> int:
-    return count(conn, entries_source(scope))
-
-
 def fill_hits(conn: sqlite3.Connection, source: Source) -> int:
-    """Put the rowids of every entry of ``source`` into ``temp.hits``."""
+    """Put the rowids of every hit of ``source`` into ``temp.hits``."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS hits(rowid INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM temp.hits")
-    cursor = conn.execute(f"INSERT INTO temp.hits SELECT e.rowid FROM {source.tables}"
+    cursor = conn.execute(f"INSERT INTO temp.hits SELECT {source.rowid} FROM {source.tables}"
                           f" WHERE {source.where}", source.params)
     return cursor.rowcount
-
-
-def matching(compiled: Compiled, scope: Scope) -> Source:
-    """Entries in scope matching a query that is not one MATCH (for ``fill_hits``)."""
-    where, params = scope_sql(scope)
-    return Source("entries e", f"{where} AND ({compiled.where})",
-                  [*params, *compiled.params])
 
 
 def _order(sort: tuple[SortKey, ...], compiled: Compiled, source: Source
@@ -93,14 +96,14 @@ def _order(sort: tuple[SortKey, ...], compiled: Compiled, source: Source
             order += [f"{column} IS NULL", f"{column} {way}"]
             continue
         if compiled.exact_match:
-            order.append("e.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) DESC")
+            order.append(f"{source.rowid} IN (SELECT rowid FROM fts WHERE fts MATCH ?) DESC")
             order_params.append(compiled.exact_match)
         if source.fts:
             order.append(_BM25)
         elif compiled.rank_match and not join:
-            join = "LEFT JOIN temp.ranks rk ON rk.rowid = e.rowid"
+            join = f"LEFT JOIN temp.ranks rk ON rk.rowid = {source.rowid}"
             order.append("rk.s")
-    order.append("e.rowid")
+    order.append(source.rowid)
     return join, ", ".join(order), order_params
 
 
@@ -119,8 +122,10 @@ def page(conn: sqlite3.Connection, request: SearchRequest, compiled: Compiled,
     join, order, order_params = _order(request.sort, compiled, source)
     if join and compiled.rank_match:
         _fill_ranks(conn, compiled.rank_match)
+    by_field = any(key.field != "relevance" for key in request.sort)
+    tables = source.with_entries() if by_field else source.tables
     rowids = [r for (r,) in conn.execute(
-        f"SELECT e.rowid FROM {source.tables} {join} WHERE {source.where}"
+        f"SELECT {source.rowid} FROM {tables} {join} WHERE {source.where}"
         f" ORDER BY {order} LIMIT ? OFFSET ?",
         [*source.params, *order_params, max(request.size, 0),
          max(request.start, 0)])]

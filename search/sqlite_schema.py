@@ -35,7 +35,9 @@ CREATE INDEX IF NOT EXISTS vals_key ON vals(idx, key, restricted);
 CREATE TABLE IF NOT EXISTS holdings(
     entry INTEGER NOT NULL, library TEXT NOT NULL, restricted INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS holdings_library ON holdings(library, restricted, entry);
-CREATE INDEX IF NOT EXISTS holdings_entry ON holdings(entry);
+DROP INDEX IF EXISTS holdings_entry;
+CREATE INDEX IF NOT EXISTS holdings_scope ON holdings(entry, library, restricted);
+CREATE INDEX IF NOT EXISTS entries_hidden ON entries(pub) WHERE pub = 0;
 """
 
 # Page cache per connection, in KiB (negative = KiB for PRAGMA cache_size). Readers are

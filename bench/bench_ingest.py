@@ -35,7 +35,7 @@ def unioncat_ingest(path: Path, records: int, dedup: bool, target: Path) -> dict
     """One fresh ``unioncat ingest``; the data dir is left in place for the serving benches."""
     shutil.rmtree(target, ignore_errors=True)
     env = {"UNIONCAT_DATA_DIR": str(target), "UNIONCAT_DEDUP": "true" if dedup else "false"}
-    timed = run_timed([str(UNIONCAT), "ingest", str(path), "--source", SOURCE_CODE],
+    timed = run_timed([str(UNIONCAT), "ingest", str(path.resolve()), "--source", SOURCE_CODE],
                       env=env, cwd=OUT)
     if timed.returncode != 0:
         raise RuntimeError(f"unioncat ingest failed: {timed.stderr[-2000:]}")

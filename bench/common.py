@@ -7,6 +7,7 @@ Zebra another engineer runs on the default ports is never touched).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -245,13 +246,17 @@ class CpuMeter:
 
     def __init__(self, pid: int | None) -> None:
         self.pid = pid
-        self.start = proc_cpu_seconds(pid) if pid else 0.0
+        self.start = self._tree_cpu() if pid else 0.0
+
+    def _tree_cpu(self) -> float:
+        assert self.pid
+        return sum(proc_cpu_seconds(p) for p in tree_pids(self.pid))
 
     def annotate(self, summary: dict[str, Any]) -> dict[str, Any]:
         if not self.pid:
             return summary
         time.sleep(0.3)  # let zebrasrv reap its per-connection children
-        used = proc_cpu_seconds(self.pid) - self.start
+        used = self._tree_cpu() - self.start
         summary["server_cpu_s"] = round(used, 2)
         summary["requests_per_server_cpu_s"] = (round(summary["requests"] / used, 1)
                                                 if used > 0 else None)
@@ -261,8 +266,9 @@ class CpuMeter:
 class UnioncatServer:
     """``unioncat serve`` on free ports over a data dir; stop() kills it by PID."""
 
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
-        self.data_dir = data_dir
+    def __init__(self, data_dir: Path, log_path: Path, workers: int = 1) -> None:
+        self.data_dir = data_dir.resolve()  # the server runs in bench/out
+        self.workers = workers
         self.http_port = free_port()
         self.z3950_port = free_port()
         self.log_path = log_path
@@ -273,7 +279,8 @@ class UnioncatServer:
         with self.log_path.open("wb") as out:
             self.proc = subprocess.Popen(
                 [str(UNIONCAT), "serve", "--host", "127.0.0.1", "--port", str(self.http_port),
-                 "--z3950-port", str(self.z3950_port)],
+                 "--z3950-port", str(self.z3950_port),
+                 *(["--workers", str(self.workers)] if self.workers > 1 else [])],
                 env=env, cwd=OUT, stdout=out, stderr=subprocess.STDOUT)
         if not (wait_port(self.http_port, timeout) and wait_port(self.z3950_port, timeout)):
             self.stop()
@@ -287,12 +294,16 @@ class UnioncatServer:
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
+        family = tree_pids(self.proc.pid)[1:]  # serving workers (--workers N)
         self.proc.send_signal(signal.SIGINT)
         try:
-            self.proc.wait(10)
+            self.proc.wait(15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(10)
+        for pid in family:  # any worker left behind, by its own PID
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
 
     def __enter__(self) -> UnioncatServer:
         self.start()
@@ -382,10 +393,14 @@ def ratio(a: float, b: float) -> float | None:
     return round(a / b, 3) if b else None
 
 
+def git_head() -> str:
+    return subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                          capture_output=True, text=True).stdout.strip()
+
+
 def machine() -> dict[str, Any]:
     load = os.getloadavg()
-    head = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
-                          capture_output=True, text=True).stdout.strip()
+    head = git_head()
     return {"commit": head,"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "host": platform.node(), "cpus": os.cpu_count(),
             "python": platform.python_version(), "kernel": platform.release(),

@@ -27,6 +27,7 @@ from common import (
     OUT,
     UnioncatServer,
     ZebraServers,
+    git_head,
     lc_slice,
     log,
     machine,
@@ -51,6 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--time-cap", type=float, default=None,
                         help="seconds per load run at most (default 60, quick 15)")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--serve-workers", type=int, default=1,
+                        help="unioncat serve --workers N (zebrasrv forks per connection)")
     parser.add_argument("--no-zebra", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
@@ -70,9 +73,9 @@ def serving(args: argparse.Namespace, with_zebra: bool) -> dict[str, Any]:
     if with_zebra and not zebra_indexed(path):
         log(f"Zebra registers are not from {path}: indexing")
         zebra_index(path)
-    server = UnioncatServer(data_dir, OUT / "serve-run_all.log")
+    server = UnioncatServer(data_dir, OUT / "serve-run_all.log", args.serve_workers)
     server.start()
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"serve_commit": git_head(), "serve_workers": args.serve_workers}
     try:
         conc = (4, 16)
         with ZebraServers() if with_zebra else contextlib.nullcontext():
@@ -104,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         if with_zebra:
             zebra("stop")  # in case an exception left them up
         results["elapsed_s"] = round(time.monotonic() - started, 1)
-        path = write_json(f"results-{args.records}.json", results)
+        suffix = f"-w{args.serve_workers}" if args.serve_workers > 1 else ""
+        suffix += "-serving" if args.skip_ingest else ""
+        path = write_json(f"results-{args.records}{suffix}.json", results)
         log(f"results in {path}")
     print(markdown(results))
     return 0
@@ -125,7 +130,9 @@ def _fmt(value: Any, digits: int = 1) -> str:
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [f"unioncat benchmarks, {m['date']}, {m['cpus']} CPUs (shared), commit {m['commit']},"
-             f" load average at start {m['loadavg_at_start']}", ""]
+             f" load average at start {m['loadavg_at_start']}; serving: commit "
+             f"{results.get('serve_commit', '-')}, {results.get('serve_workers', 1)} worker(s)",
+             ""]
     lines += ["| benchmark | unioncat | zebra GRS | zebra DOM+ICU | ratio vs GRS "
               "| ratio vs DOM+ICU |", "| --- | --- | --- | --- | --- | --- |"]
     if "ingest" in results:

@@ -8,6 +8,7 @@ every ``batch_size`` records. Re-running either on the same input changes nothin
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +29,7 @@ from store.db import now, transaction
 from store.records import NormalizedRecord, mark_deleted, put_record, queue_for_index, set_aside
 from store.sources import Source
 
+log = logging.getLogger("unioncat.ingest")
 REPAIR_NO_001 = "no 001 control number: id derived from the record's content"
 
 
@@ -73,7 +75,18 @@ class Prepared:
 
 
 def prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str) -> Prepared:
-    """Everything about one record that needs no store: pure, so it can run in a worker."""
+    """Everything about one record that needs no store: pure, so it can run in a worker.
+
+    Whatever goes wrong with one record sets that record aside; the batch goes on."""
+    try:
+        return _prepare(raw, holdings_field, restricted, source)
+    except Exception as error:  # a bug meets odd data: keep the bytes and the reason
+        log.exception("record %s at %d could not be normalized", raw.origin, raw.position)
+        return Prepared(raw, error=f"could not be normalized ({type(error).__name__}: "
+                                   f"{error}); report this record to the unioncat team")
+
+
+def _prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str) -> Prepared:
     if raw.deleted and raw.local_id:
         return Prepared(raw, raw.local_id, deleted=True)
     try:

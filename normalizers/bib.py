@@ -114,7 +114,7 @@ def _publication(record: Record, code: str) -> str:
 
 def _year(record: Record) -> int | None:
     fixed = record.control("008")
-    if len(fixed) >= 11 and fixed[7:11].isdigit():
+    if len(fixed) >= 11 and fixed[7:11].isdecimal():
         return int(fixed[7:11])
     for fld in record.get_fields("264", "260"):
         match = _YEAR.search(fld.get("c") or "")
@@ -177,7 +177,7 @@ def _volume(record: Record) -> str:
 
 def _non_filing(record: Record) -> int:
     found = record.first("245")
-    return int(found.ind2) if found and found.ind2.isdigit() else 0
+    return int(found.ind2) if found and found.ind2.isdecimal() else 0
 
 
 def _join(record: Record, tag: str, codes: str) -> str:

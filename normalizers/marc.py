@@ -98,7 +98,7 @@ def _entries(data: bytes, base: int, directory: str) -> list[tuple[str, bytes]]:
 
 
 def _int(text: str, what: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise MarcError(f"{what} is not a number: {text!r}")
     return int(text)
 

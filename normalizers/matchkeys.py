@@ -112,7 +112,7 @@ def tokens(text: str) -> list[str]:
 def _title_tokens(title_field: Field | None, codes: str) -> list[str]:
     if title_field is None:
         return []
-    skip = int(title_field.ind2) if title_field.ind2.isdigit() else 0
+    skip = int(title_field.ind2) if title_field.ind2.isdecimal() else 0
     parts = [v[skip:] if c == "a" and i == 0 else v
              for i, (c, v) in enumerate((c, v) for c, v in title_field.subfields if c in codes)]
     found = tokens(" ".join(parts))
@@ -134,7 +134,7 @@ def edition_key(statement: str) -> str:
 def _edition_number(words: list[str]) -> int | None:
     """Digits and ordinals first, then English ordinal words, then 'lần thứ hai'."""
     for word in words:
-        if word.isdigit() or _ORDINAL.match(word):
+        if word.isdecimal() or _ORDINAL.match(word):
             return _number(word)
     for word in words:
         if word in ENGLISH_ORDINALS:
@@ -157,7 +157,7 @@ def part_key(text: str) -> str:
 
 
 def _number(word: str) -> int | None:
-    if word.isdigit():
+    if word.isdecimal():  # not isdigit(): "₁" and "²" are digits int() refuses
         return int(word)
     ordinal = _ORDINAL.match(word)
     if ordinal:

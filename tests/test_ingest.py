@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from harvesters.marcfile import read_marc_path
+from normalizers.bib import Bib
 from normalizers.decode import decode_iso2709
-from normalizers.marc import to_iso2709
+from normalizers.marc import Record, to_iso2709
 from search.query import MatchAll, SearchRequest, Term
 from tests.conftest import FIXTURES, Catalog
 
@@ -98,3 +101,31 @@ def test_cli_reports_missing_file_clearly(tmp_path: Path) -> None:
                           cwd=tmp_path, env={"UNIONCAT_DATA_DIR": str(tmp_path)}, check=False)
     assert done.returncode == 2
     assert "no such file" in done.stderr
+
+
+def test_real_record_with_subscript_digit_is_ingested(catalog: Catalog, tmp_path: Path) -> None:
+    """LC record 160,391 numbers a series volume with '₀', which once aborted an ingest."""
+    mixed = tmp_path / "mixed.mrc"
+    mixed.write_bytes((FIXTURES / "lc-subscript-digit.mrc").read_bytes()
+                      + (FIXTURES / "marc8.dat").read_bytes())
+    counts = catalog.ingest(mixed, "VN-DT-005")
+    assert (counts.read, counts.added, counts.set_aside) == (2, 2, 0)
+
+
+def test_a_record_that_breaks_normalization_is_set_aside(catalog: Catalog,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug cannot be caused for real once fixed: inject one for a single record."""
+    import app.ingest
+
+    real = app.ingest.bib_from_record
+
+    def broken_for_one(record: Record) -> Bib:
+        if record.control("001").strip() == "00000006":
+            raise ValueError("invalid literal for int()")
+        return real(record)
+
+    monkeypatch.setattr(app.ingest, "bib_from_record", broken_for_one)
+    counts = catalog.ingest(FIXTURES / "lc-sample.mrc", "VN-DT-006")
+    assert (counts.added, counts.set_aside) == (299, 1)
+    reason = catalog.conn.execute("SELECT reason FROM set_aside").fetchone()[0]
+    assert "could not be normalized" in reason and "ValueError" in reason

@@ -89,9 +89,11 @@ def measure(urls: dict[str, str], concurrencies: tuple[int, ...], requests: int,
     for attempt in range(repeat):
         for conc in concurrencies:
             for name, url in urls.items():
-                run_load(lambda u=url: SruWorker(u), QUERIES, conc, 40, 10)  # warm-up
+                def make(u: str = url) -> SruWorker:
+                    return SruWorker(u)
+                run_load(make, QUERIES, conc, 40, 10)  # warm-up
                 cpu = CpuMeter(pids.get(name))
-                res = run_load(lambda u=url: SruWorker(u), QUERIES, conc, requests, time_cap)
+                res = run_load(make, QUERIES, conc, requests, time_cap)
                 summary = cpu.annotate(res.summary())
                 log(f"SRU {name} c={conc} run {attempt + 1}: {summary}")
                 result["runs"].setdefault(f"{name}@{conc}", []).append(summary)

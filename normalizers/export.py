@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from lxml import etree
 
-from normalizers.decode import decode_iso2709
-from normalizers.marc import Field, Record, to_iso2709, to_marcxml, to_marcxml_element
+from normalizers.marc import (
+    Field,
+    Record,
+    assemble_iso2709,
+    encode_field,
+    read_trusted,
+    split_iso2709,
+    to_iso2709,
+    to_marcxml,
+    to_marcxml_element,
+)
 from search.document import CatalogDocument
 
 
 def record_of(doc: CatalogDocument, with_holdings: bool = True) -> Record:
     """The entry's preferred MARC record (decoded), with its visible holdings as 852s."""
-    record = decode_iso2709(doc.marc).record if doc.marc else _minimal(doc)
+    record = read_trusted(doc.marc) if doc.marc else _minimal(doc)
     if with_holdings:
         record.fields = [f for f in record.fields if f.tag != "852"]
         record.fields += [_holding_field(h.library, h.library_name, h.call_number)
@@ -46,7 +55,17 @@ def _minimal(doc: CatalogDocument) -> Record:
 
 
 def iso2709_of(doc: CatalogDocument, with_holdings: bool = True) -> bytes:
-    return to_iso2709(record_of(doc, with_holdings))
+    """Spliced from the stored bytes (no decode and re-encode): Z39.50's hot path."""
+    if not doc.marc:
+        return to_iso2709(record_of(doc, with_holdings))
+    leader, stored = split_iso2709(doc.marc)
+    fields = [(tag, data + b"\x1e") for tag, data in stored
+              if not (with_holdings and tag == "852")]
+    if with_holdings:
+        fields += [("852", encode_field(_holding_field(h.library, h.library_name,
+                                                       h.call_number)))
+                   for h in doc.holdings]
+    return assemble_iso2709(leader, fields)
 
 
 def marcxml_of(doc: CatalogDocument, with_holdings: bool = True) -> bytes:

@@ -114,21 +114,36 @@ def decode_field(tag: str, raw: str) -> Field:
     return Field(tag, ind1, ind2, subfields)
 
 
+def read_trusted(data: bytes) -> Record:
+    """A record this project wrote itself (UTF-8, NFC, clean), without the repair checks:
+    serving decodes the stored preferred record on every response."""
+    leader, raw_fields = split_iso2709(data)
+    return Record(leader, [decode_field(tag, raw.decode("utf-8", "replace"))
+                           for tag, raw in raw_fields])
+
+
 # ---------------------------------------------------------------- ISO 2709 encoding
 
 def to_iso2709(record: Record) -> bytes:
     """UTF-8 ISO 2709 with recomputed lengths and leader/09 = 'a'."""
+    return assemble_iso2709(record.leader, [(f.tag, _field_bytes(f)) for f in record.fields])
+
+
+def assemble_iso2709(leader: str, fields: list[tuple[str, bytes]]) -> bytes:
+    """A record from encoded fields (each ending with the field terminator)."""
     directory = bytearray()
     body = bytearray()
-    for fld in record.fields:
-        encoded = _field_bytes(fld)
-        directory += f"{fld.tag[:3]:0>3}{len(encoded):04d}{len(body):05d}".encode("ascii")
+    for tag, encoded in fields:
+        directory += f"{tag[:3]:0>3}{len(encoded):04d}{len(body):05d}".encode("ascii")
         body += encoded
     base = 24 + len(directory) + 1
     total = base + len(body) + 1
-    leader = _fix_leader(record.leader, total, base)
-    return (leader.encode("ascii") + bytes(directory) + bytes([FIELD_END]) + bytes(body)
-            + bytes([RECORD_END]))
+    return (_fix_leader(leader, total, base).encode("ascii") + bytes(directory)
+            + bytes([FIELD_END]) + bytes(body) + bytes([RECORD_END]))
+
+
+def encode_field(fld: Field) -> bytes:
+    return _field_bytes(fld)
 
 
 def _field_bytes(fld: Field) -> bytes:

@@ -7,7 +7,7 @@ extent) and the 852s.
 
 from __future__ import annotations
 
-from normalizers.export import record_of
+from normalizers.export import iso2709_of, record_of
 from normalizers.marc import Record, to_iso2709, to_marcxml
 from search.document import CatalogDocument
 from z3950 import diagnostics as d
@@ -36,6 +36,8 @@ def check_element_set(name: str | None) -> str:
 
 
 def render(doc: CatalogDocument, syntax: str, element_set: str) -> bytes:
+    if syntax == USMARC and element_set == "F":
+        return iso2709_of(doc)
     record = record_of(doc)
     if element_set == "B":
         record = Record(record.leader, [f for f in record.fields if f.tag in BRIEF_TAGS])

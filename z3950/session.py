@@ -41,6 +41,13 @@ class ResultSet:
     total: int
     held: int  # positions a present may ask for (total, capped by max_result_set)
     sort: tuple[SortKey, ...] = ()
+    first: tuple[CatalogDocument, ...] = ()  # the first page, fetched with the search
+
+    def cached(self, start: int, count: int) -> list[CatalogDocument] | None:
+        """Positions start..start+count-1 (0-based) if the first page holds them."""
+        if start + count <= len(self.first):
+            return list(self.first[start:start + count])
+        return None
 
 
 @dataclass
@@ -110,13 +117,14 @@ class Session:
             database, scope = self._database(request.databases)
             self._check_result_set_name(request)
             query = bib1.to_query(request.query)
-            hits = await self._run_search(query, scope, (), _piggyback_window(request))
+            hits = await self._run_search(query, scope, (), _search_window(request))
         except d.Bib1Diagnostic as diag:
             if request.replace and not isinstance(diag, d.ResultSetExists):
                 self.result_sets.pop(request.result_set_name, None)  # a failed search empties it
             return _search_failure(request, diag)
         result = ResultSet(query, database, scope, hits.total,
-                           min(hits.total, self.settings.max_result_set))
+                           min(hits.total, self.settings.max_result_set),
+                           first=tuple(hits.hits))
         self.result_sets[request.result_set_name] = result
         return self._search_success(request, result, hits.hits)
 
@@ -172,13 +180,15 @@ class Session:
     async def present(self, request: pdu.PresentRequest) -> bytes:
         try:
             result, start, count, syntax, element_set = self._present_plan(request)
-            hits = await self._run_search(result.query, result.scope, result.sort, count, start)
+            page = result.cached(start, count)
+            if page is None:
+                page = (await self._run_search(result.query, result.scope, result.sort, count,
+                                               start)).hits
         except d.Bib1Diagnostic as diag:
             return pdu.present_response(request.reference_id, 0, request.start, 5,
                                         Records(diagnostic=_diag(diag)))
-        docs = {h.id: h for h in hits.hits}
-        batch, status = self._pack(result, [h.id for h in hits.hits], docs, syntax,
-                                   element_set)
+        docs = {h.id: h for h in page}
+        batch, status = self._pack(result, [h.id for h in page], docs, syntax, element_set)
         returned = len(batch.records)
         return pdu.present_response(request.reference_id, returned, request.start + returned,
                                     status, batch)
@@ -300,6 +310,7 @@ class Session:
 
 
 MAX_PIGGYBACK = 100  # records a search response carries at most
+FIRST_PAGE = 20  # hits kept with a result set for the presents that follow a search
 
 
 @dataclass
@@ -321,10 +332,11 @@ def _search_failure(request: pdu.SearchRequest, diag: d.Bib1Diagnostic) -> bytes
                                Records(diagnostic=_diag(diag)), 5)
 
 
-def _piggyback_window(request: pdu.SearchRequest) -> int:
-    """How many hits a search fetches at most for the records its response may carry."""
-    return max(0, min(max(request.small_set_upper_bound, request.medium_set_present_number),
-                      MAX_PIGGYBACK))
+def _search_window(request: pdu.SearchRequest) -> int:
+    """Hits a search fetches: what its response may carry, and at least the first page a
+    cataloguer's client presents next (so that present need not search again)."""
+    piggyback = max(request.small_set_upper_bound, request.medium_set_present_number)
+    return max(FIRST_PAGE, min(piggyback, MAX_PIGGYBACK))
 
 
 def _piggyback(request: pdu.SearchRequest, total: int) -> tuple[int, str | None]:

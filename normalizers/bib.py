@@ -19,6 +19,7 @@ _PAGES = re.compile(r"([0-9]+)\s*(?:p\b|pages|tr\b|trang)", re.IGNORECASE)
 class Bib:
     title: str
     local_id: str = ""
+    other_titles: list[str] = field(default_factory=list)  # uniform, varying, added titles
     responsibility: str = ""
     creators: list[str] = field(default_factory=list)
     subjects: list[str] = field(default_factory=list)
@@ -56,6 +57,7 @@ def bib_from_record(record: Record) -> Bib:
     return Bib(
         title=_title(record),
         local_id=record.control("001").strip(),
+        other_titles=_other_titles(record),
         responsibility=clean_punctuation(title_field.get("c") or "") if title_field else "",
         creators=_creators(record),
         subjects=_subjects(record),
@@ -87,6 +89,13 @@ def _title(record: Record) -> str:
     parts = [clean_punctuation(v) for c, v in found.subfields if c in "abfgknps"]
     return " : ".join(p for p in parts[:2] if p) + "".join(
         ". " + p for p in parts[2:] if p) if parts else ""
+
+
+def _other_titles(record: Record) -> list[str]:
+    """Uniform (130/240/730), translated (242), varying (246/247) and added (740) titles:
+    a title search finds a book by any of them, as cataloguers' Z39.50 targets do."""
+    tags = ("130", "240", "242", "246", "247", "730", "740")
+    return _dedupe(clean_punctuation(f.text("abnp")) for f in record.get_fields(*tags))[:10]
 
 
 def _creators(record: Record) -> list[str]:

@@ -66,6 +66,7 @@ def build_document(cluster_id: str, members: list[Member]) -> CatalogDocument:
     return CatalogDocument(
         id=cluster_id,
         title=bib.title,
+        other_titles=_union(m.bib.other_titles for m in [best, *members]),
         responsibility=bib.responsibility,
         creators=_union(m.bib.creators for m in [best, *members]),
         subjects=_union(m.bib.subjects for m in [best, *members]),

@@ -27,6 +27,7 @@ class Holding:
 class CatalogDocument:
     id: str
     title: str
+    other_titles: tuple[str, ...] = ()  # uniform, varying and added titles (searchable)
     responsibility: str = ""
     creators: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()
@@ -48,6 +49,11 @@ class CatalogDocument:
     marc: bytes = b""  # preferred record, ISO 2709 UTF-8, without added holdings
     added: str = ""  # ISO timestamp the entry first appeared ("what is new")
     updated: str = ""
+
+    @property
+    def title_texts(self) -> tuple[str, ...]:
+        """What the title index searches: the title, other titles and series titles."""
+        return (self.title, *self.other_titles, *self.series)
 
     @property
     def restricted(self) -> bool:
@@ -87,7 +93,7 @@ class CatalogDocument:
         data = json.loads(text)
         data["holdings"] = tuple(Holding(**h) for h in data.get("holdings", ()))
         data["marc"] = data.get("marc", "").encode("utf-8")
-        for name in ("creators", "subjects", "isbns", "issns", "identifiers",
+        for name in ("other_titles", "creators", "subjects", "isbns", "issns", "identifiers",
                      "classification", "series", "notes", "member_ids"):
             data[name] = tuple(data.get(name, ()))
         return cls(**data)

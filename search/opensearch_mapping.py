@@ -144,7 +144,7 @@ def doc_body(doc: CatalogDocument) -> dict[str, Any]:
     """The indexed body of one entry."""
     body: dict[str, Any] = {
         "id": doc.id,
-        "title": nfc(doc.title),
+        "title": [nfc(v) for v in doc.title_texts if v],
         "creator": [nfc(v) for v in doc.creators],
         "subject": [nfc(v) for v in doc.subjects],
         "publisher": nfc(doc.publisher),
@@ -161,7 +161,7 @@ def doc_body(doc: CatalogDocument) -> dict[str, Any]:
     }
     other = (doc.responsibility, doc.place, doc.edition, *doc.notes, *doc.identifiers,
              *doc.issns, *(form for isbn in doc.isbns for form in isbn_forms(isbn)))
-    body["any"] = [nfc(v) for v in (doc.title, *doc.creators, *doc.subjects, doc.publisher,
+    body["any"] = [nfc(v) for v in (*doc.title_texts, *doc.creators, *doc.subjects, doc.publisher,
                                       *doc.series, *doc.classification, *other) if v]
     words = {"title": _word([doc.title]), "creator": _word(doc.creators),
              "subject": _word(doc.subjects), "publisher": _word([doc.publisher]),

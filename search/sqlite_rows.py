@@ -47,7 +47,7 @@ def _texts(doc: CatalogDocument) -> dict[str, str]:
     other = (doc.responsibility, doc.place, doc.edition, *doc.notes, *doc.identifiers,
              *doc.issns, *(form for isbn in doc.isbns for form in isbn_forms(isbn)))
     return {
-        "title": doc.title,
+        "title": "\n".join(doc.title_texts),
         "creator": "\n".join(doc.creators),
         "subject": "\n".join(doc.subjects),
         "publisher": doc.publisher,

@@ -95,3 +95,13 @@ def test_healthz_and_openapi(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/api/search" in spec["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_title_search_finds_varying_and_uniform_titles(client: TestClient) -> None:
+    """246/240 titles are searchable as titles (as on library Z39.50 targets)."""
+    varying = client.get("/api/search", params={"title": "mulhall harper"}).json()
+    assert varying["total"] == 1
+    assert varying["hits"][0]["other_titles"] == ["Mulhall-Harper comparative statistical tables"]
+    uniform = client.get("/api/search", params={"title": "rime of the ancient mariner"}).json()
+    assert uniform["total"] >= 1
+    assert uniform["hits"][0]["title"].startswith("So this then is ye Rime")

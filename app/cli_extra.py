@@ -13,3 +13,6 @@ def register(cli: typer.Typer) -> None:
     from app import cli_dedup
 
     cli_dedup.register(cli)
+    from app import cli_reindex
+
+    cli_reindex.register(cli)

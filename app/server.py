@@ -8,8 +8,10 @@ and scheduled harvests run once, in the supervising process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import socket
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +19,7 @@ from dataclasses import replace
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from app.harvest_run import harvest_scheduler
 from app.main import create_app
@@ -72,7 +75,23 @@ def _run_workers(settings: Settings) -> None:
     if settings.scheduled_harvests:
         threading.Thread(target=_scheduler_thread, args=(settings,), daemon=True).start()
     uvicorn.run("app.server:worker_app", factory=True, host=settings.host,
-                port=settings.port, workers=settings.http_workers, log_level="info")
+                port=settings.port, workers=settings.http_workers, log_level="info",
+                http=NoDelayH11Protocol)
+
+
+class NoDelayH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with TCP_NODELAY on every connection.
+
+    With several workers the listening socket is created with protocol number 0, so
+    asyncio does not set TCP_NODELAY on accepted sockets; Nagle then held each response's
+    last segment for the client's delayed ACK: a fixed ~40 ms on every request."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)  # type: ignore[arg-type]
 
 
 def _scheduler_thread(settings: Settings) -> None:

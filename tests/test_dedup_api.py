@@ -84,3 +84,15 @@ def test_admin_split_and_merge(client: TestClient) -> None:
     client.post("/api/admin/dedup/forget", json={"a": a, "b": b}, headers=auth)
     found = client.get("/api/search", params={"q": "spring essence"}, headers=auth).json()
     assert found["total"] == 1 and len(found["hits"][0]["holdings"]) == 3
+
+
+def test_sru_shows_the_clustered_view(client: TestClient) -> None:
+    """SRU counts entries, not records, and its MARCXML carries one 852 per public holding."""
+    body = client.get("/sru", params={"version": "1.2", "operation": "searchRetrieve",
+                                      "query": 'dc.title="spring essence"',
+                                      "maximumRecords": "5"}).text
+    assert "<zs:numberOfRecords>1</zs:numberOfRecords>" in body
+    assert body.count('tag="852"') == 2
+    everything = client.get("/sru", params={"version": "2.0", "query": "cql.allRecords=1",
+                                            "maximumRecords": "0"}).text
+    assert "<sruResponse:numberOfRecords>120</sruResponse:numberOfRecords>" in everything

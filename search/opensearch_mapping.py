@@ -47,13 +47,18 @@ KEYED_INDEXES: tuple[str, ...] = (
     "isbn", "issn", "identifier", "year", "language", "format", "id",
 )
 HOLDING_FIELDS: tuple[str, ...] = ("library", "library_type", "district")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Word rules of the embedded backend (normalizers.text.fold drops apostrophes; unicode61
+# splits on periods), so both engines find "dog's" by "dogs" and "History.edu" by "history".
+_WORD_RULES = {"type": "mapping",
+               "mappings": ["'=>", "\u2019=>", "\u2018=>", "\u02bc=>", "\u02bb=>",
+                            ".=>\\u0020"]}
 
 
 def analysis(icu: bool) -> dict[str, Any]:
     """Analyzers: ``vn_folded`` (match), ``vn_exact`` (rank), ``vn_keyword`` (normalizer)."""
     folding = ["lowercase", "icu_folding"] if icu else ["lowercase", "asciifolding"]
-    char_filter = ["nfc"] if icu else []
+    char_filter = (["nfc"] if icu else []) + ["word_rules"]
     body: dict[str, Any] = {
         "analyzer": {
             "vn_folded": {"type": "custom", "tokenizer": "standard", "char_filter": char_filter,
@@ -65,8 +70,9 @@ def analysis(icu: bool) -> dict[str, Any]:
             "vn_keyword": {"type": "custom", "filter": folding},
         },
     }
+    body["char_filter"] = {"word_rules": _WORD_RULES}
     if icu:
-        body["char_filter"] = {"nfc": {"type": "icu_normalizer", "name": "nfc"}}
+        body["char_filter"]["nfc"] = {"type": "icu_normalizer", "name": "nfc"}
     return body
 
 

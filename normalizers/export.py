@@ -72,5 +72,10 @@ def marcxml_of(doc: CatalogDocument, with_holdings: bool = True) -> bytes:
     return to_marcxml(record_of(doc, with_holdings))
 
 
+def marcxml_text_of(doc: CatalogDocument, with_holdings: bool = True) -> str:
+    """The MARCXML as text, for responses that splice records in without re-parsing."""
+    return marcxml_of(doc, with_holdings).decode("utf-8")
+
+
 def marcxml_element_of(doc: CatalogDocument, with_holdings: bool = True) -> etree._Element:
     return to_marcxml_element(record_of(doc, with_holdings))

@@ -205,6 +205,7 @@ def from_marcxml_element(element: etree._Element) -> Record:
 
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NEEDS_ESCAPE = re.compile("[&<>\"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _xml_safe(text: str) -> str:
@@ -213,8 +214,12 @@ def _xml_safe(text: str) -> str:
 
 
 def _text(text: str) -> str:
+    if not _NEEDS_ESCAPE.search(text):  # the common case: one scan, no copies
+        return text
     return _xml_safe(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _attr(text: str) -> str:
+    if text.isalnum() or text == " ":  # tags, codes and indicators, nearly always
+        return text
     return _text(text).replace('"', "&quot;")

@@ -17,7 +17,15 @@ from search.query import PUBLIC, Scope
 from sru.diagnostics import GeneralSystemError, SRUDiagnostic, UnsupportedParameterValue
 from sru.explain import ZEEREX_SCHEMA, explain_record
 from sru.request import BadSoap, SruRequest, build_request, read_params
-from sru.responses import Builder, namespaces, safe_stylesheet, serialize, soap_envelope, soap_fault
+from sru.responses import (
+    Builder,
+    namespaces,
+    record_text,
+    safe_stylesheet,
+    serialize,
+    soap_envelope,
+    soap_fault,
+)
 from sru.scan import scan
 from sru.searchretrieve import record_escaping, search_retrieve
 from sru.settings import SruSettings
@@ -163,8 +171,7 @@ def _json_record(record: etree._Element) -> dict[str, object]:
     for part in record:
         name = etree.QName(part).localname
         if name == "recordData":
-            out[name] = (part.text if len(part) == 0 else
-                         etree.tostring(part[0], encoding="unicode"))
+            out[name] = part.text if len(part) == 0 else record_text(part)
         elif name == "recordPosition":
             out[name] = int(part.text or 0)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,22 @@ SRU_2 = Namespaces("http://docs.oasis-open.org/ns/search-ws/sruResponse",
                    "http://docs.oasis-open.org/ns/search-ws/diagnostic",
                    "sruResponse", "scan")
 DIAGNOSTIC_SCHEMA = "info:srw/schema/1/diagnostics-v1.1"
+# Record XML rendered as text travels in the tree as this processing instruction and is
+# unwrapped when the response is serialized (escaped text never contains "?>").
+SPLICE = "unioncat-record"
+_SPLICED = re.compile(rb"<\?" + SPLICE.encode() + rb" (.*?)\?>", re.DOTALL)
+
+
+def unsplice(xml: bytes) -> bytes:
+    return _SPLICED.sub(lambda m: m.group(1), xml)
+
+
+def record_text(holder: etree._Element) -> str:
+    """A recordData's record as XML text (spliced or element)."""
+    child = holder[0]
+    if isinstance(child, etree._ProcessingInstruction):
+        return str(child.text or "")
+    return etree.tostring(child, encoding="unicode")
 
 
 def namespaces(version: Version) -> Namespaces:
@@ -69,7 +86,7 @@ class Builder:
             for diag in diags:
                 holder.append(self.diagnostic(diag))
 
-    def record(self, parent: etree._Element, schema: str, data: etree._Element,
+    def record(self, parent: etree._Element, schema: str, data: etree._Element | str,
                position: int, as_string: bool) -> etree._Element:
         """A record: packed as XML or as an escaped string (1.x recordPacking=string,
         2.0 recordXMLEscaping=string)."""
@@ -81,7 +98,10 @@ class Builder:
             self.add(record, "recordPacking", "string" if as_string else "xml")
         holder = self.add(record, "recordData")
         if as_string:
-            holder.text = etree.tostring(data, encoding="unicode")
+            holder.text = data if isinstance(data, str) else etree.tostring(data,
+                                                                             encoding="unicode")
+        elif isinstance(data, str):
+            holder.append(etree.ProcessingInstruction(SPLICE, data))
         else:
             holder.append(data)
         self.add(record, "recordPosition", str(position))
@@ -97,14 +117,14 @@ def serialize(root: etree._Element, stylesheet: str = "") -> bytes:
     if stylesheet:
         head += (b'<?xml-stylesheet type="text/xsl" href="' + stylesheet.encode("utf-8")
                  + b'"?>\n')
-    return head + etree.tostring(root, encoding="utf-8")
+    return head + unsplice(etree.tostring(root, encoding="utf-8"))
 
 
 def soap_envelope(payload: etree._Element) -> bytes:
     envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"SOAP-ENV": SOAP_NS})
     etree.SubElement(envelope, f"{{{SOAP_NS}}}Body").append(payload)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(
-        envelope, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + unsplice(etree.tostring(
+        envelope, encoding="utf-8"))
 
 
 def soap_fault(reason: str) -> bytes:

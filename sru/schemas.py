@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from normalizers.export import marcxml_element_of, record_of
+from normalizers.export import marcxml_text_of, record_of
 from search.document import CatalogDocument
 from sru.dc import dc_element
 from sru.diagnostics import UnknownSchemaForRetrieval
 from sru.mods import mods_element
 
-Renderer = Callable[[CatalogDocument], etree._Element]
+# A renderer gives an element, or well-formed XML text that responses splice in as is
+# (MARCXML, the hot path: no parse into a tree and back).
+Renderer = Callable[[CatalogDocument], etree._Element | str]
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ SCHEMAS: tuple[RecordSchema, ...] = (
     RecordSchema("marcxml", "info:srw/schema/1/marcxml-v1.1",
                  "MARC21 slim (MARCXML) with 852 holdings",
                  "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd",
-                 marcxml_element_of,
+                 marcxml_text_of,
                  ("marc21", "marc21xml", "marcxml-v1.1", "info:srw/schema/1/marcxml-v1.1-light",
                   "http://www.loc.gov/marc21/slim", "http://www.loc.gov/MARC21/slim")),
     RecordSchema("dc", "info:srw/schema/1/dc-v1.1", "Dublin Core (SRW DC)",

@@ -6,8 +6,6 @@ copy cataloguing through SRU, Z39.50 or the API gets the best record and who hol
 
 from __future__ import annotations
 
-from lxml import etree
-
 from normalizers.marc import (
     Field,
     Record,
@@ -17,7 +15,6 @@ from normalizers.marc import (
     split_iso2709,
     to_iso2709,
     to_marcxml,
-    to_marcxml_element,
 )
 from search.document import CatalogDocument
 
@@ -75,7 +72,3 @@ def marcxml_of(doc: CatalogDocument, with_holdings: bool = True) -> bytes:
 def marcxml_text_of(doc: CatalogDocument, with_holdings: bool = True) -> str:
     """The MARCXML as text, for responses that splice records in without re-parsing."""
     return marcxml_of(doc, with_holdings).decode("utf-8")
-
-
-def marcxml_element_of(doc: CatalogDocument, with_holdings: bool = True) -> etree._Element:
-    return to_marcxml_element(record_of(doc, with_holdings))

@@ -27,24 +27,6 @@ class NormalizedRecord:
     profile_json: str | None = None  # match profile, when computed beside the parse
 
 
-@dataclass(frozen=True)
-class StoredRecord:
-    id: int
-    source: str
-    local_id: str
-    cluster_id: str | None
-    deleted: bool
-
-
-def find_record(conn: sqlite3.Connection, source: str, local_id: str) -> StoredRecord | None:
-    row = conn.execute("SELECT id, source, local_id, cluster_id, deleted, raw_hash FROM records "
-                       "WHERE source=? AND local_id=?", (source, local_id)).fetchone()
-    if row is None:
-        return None
-    return StoredRecord(row["id"], row["source"], row["local_id"], row["cluster_id"],
-                        bool(row["deleted"]))
-
-
 def record_hash(conn: sqlite3.Connection, source: str,
                 local_id: str) -> tuple[int, str, bool] | None:
     row = conn.execute("SELECT id, raw_hash, deleted FROM records WHERE source=? AND local_id=?",

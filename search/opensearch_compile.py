@@ -25,7 +25,16 @@ from typing import Any
 
 from normalizers.text import exact, fold, nfc, words
 from search.opensearch_mapping import HOLDING_FIELDS, WORD_FIELDS
-from search.query import KEYWORD_INDEXES, Bool, MatchAll, Query, QueryError, Scope, Term
+from search.query import (
+    KEYWORD_INDEXES,
+    Bool,
+    MatchAll,
+    Query,
+    QueryError,
+    Scope,
+    Term,
+    check_word_term,
+)
 from search.sqlite_keys import field_key, keyword_key
 
 Dsl = dict[str, Any]
@@ -96,12 +105,7 @@ class _Compiler:
         if term.relation in _COMPARE:
             return {"range": {f"{term.index}_key": {
                 _COMPARE[term.relation]: _field_key(term.value)}}}
-        if term.relation == "within":
-            raise QueryError("unsupported_relation", "within applies to year only", "within")
-        if term.truncation in ("left", "both"):
-            raise QueryError("unsupported_truncation",
-                             f"{term.truncation} truncation is not supported on word indexes",
-                             term.truncation)
+        check_word_term(term)
         relation = "all" if term.relation in ("=", "<>") else term.relation
         field = WORD_FIELDS[term.index]
         prefix = term.truncation == "right"

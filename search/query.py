@@ -138,6 +138,16 @@ class QueryError(ValueError):
         self.detail = detail
 
 
+def check_word_term(term: Term) -> None:
+    """Rules every engine shares for a word-index clause (after ==/range handling)."""
+    if term.relation == "within":
+        raise QueryError("unsupported_relation", "within applies to year only", "within")
+    if term.truncation in ("left", "both"):
+        raise QueryError("unsupported_truncation",
+                         f"{term.truncation} truncation is not supported on word indexes",
+                         term.truncation)
+
+
 def terms_of(query: Query) -> list[Term]:
     """Every clause in the query, left to right (for highlighting and ranking)."""
     if isinstance(query, Term):

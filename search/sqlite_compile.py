@@ -21,7 +21,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from normalizers.text import exact, words
-from search.query import KEYWORD_INDEXES, Bool, MatchAll, Query, QueryError, Scope, Term
+from search.query import (
+    KEYWORD_INDEXES,
+    Bool,
+    MatchAll,
+    Query,
+    QueryError,
+    Scope,
+    Term,
+    check_word_term,
+)
 from search.sqlite_keys import (
     HOLDING_INDEXES,
     WORD_COLUMNS,
@@ -132,12 +141,7 @@ class _Compiler:
             return self.whole_field(term)
         if term.relation in _COMPARE:
             return self.field_compare(term)
-        if term.relation == "within":
-            raise QueryError("unsupported_relation", "within applies to year only", "within")
-        if term.truncation in ("left", "both"):
-            raise QueryError("unsupported_truncation",
-                             f"{term.truncation} truncation is not supported on word indexes",
-                             term.truncation)
+        check_word_term(term)
         relation = "all" if term.relation in ("=", "<>") else term.relation
         folded = _tokens(fast_fold(term.value))
         prefix = term.truncation == "right"

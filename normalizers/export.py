@@ -6,11 +6,13 @@ copy cataloguing through SRU, Z39.50 or the API gets the best record and who hol
 
 from __future__ import annotations
 
+from normalizers import splice
 from normalizers.marc import (
     Field,
     Record,
     assemble_iso2709,
     encode_field,
+    field_xml,
     read_trusted,
     split_iso2709,
     to_iso2709,
@@ -24,8 +26,7 @@ def record_of(doc: CatalogDocument, with_holdings: bool = True) -> Record:
     record = read_trusted(doc.marc) if doc.marc else _minimal(doc)
     if with_holdings:
         record.fields = [f for f in record.fields if f.tag != "852"]
-        record.fields += [_holding_field(h.library, h.library_name, h.call_number)
-                          for h in doc.holdings]
+        record.fields += _holding_fields(doc)
     return record
 
 
@@ -55,20 +56,31 @@ def iso2709_of(doc: CatalogDocument, with_holdings: bool = True) -> bytes:
     """Spliced from the stored bytes (no decode and re-encode): Z39.50's hot path."""
     if not doc.marc:
         return to_iso2709(record_of(doc, with_holdings))
+    holdings = _holding_fields(doc) if with_holdings else []
+    encoded = [encode_field(h) for h in holdings]
+    spliced = splice.iso2709(doc.marc, encoded) if with_holdings else None
+    if spliced is not None:
+        return spliced
     leader, stored = split_iso2709(doc.marc)
     fields = [(tag, data + b"\x1e") for tag, data in stored
               if not (with_holdings and tag == "852")]
-    if with_holdings:
-        fields += [("852", encode_field(_holding_field(h.library, h.library_name,
-                                                       h.call_number)))
-                   for h in doc.holdings]
+    fields += [("852", field) for field in encoded]
     return assemble_iso2709(leader, fields)
 
 
+def _holding_fields(doc: CatalogDocument) -> list[Field]:
+    return [_holding_field(h.library, h.library_name, h.call_number) for h in doc.holdings]
+
+
 def marcxml_of(doc: CatalogDocument, with_holdings: bool = True) -> bytes:
-    return to_marcxml(record_of(doc, with_holdings))
+    return marcxml_text_of(doc, with_holdings).encode("utf-8")
 
 
 def marcxml_text_of(doc: CatalogDocument, with_holdings: bool = True) -> str:
-    """The MARCXML as text, for responses that splice records in without re-parsing."""
-    return marcxml_of(doc, with_holdings).decode("utf-8")
+    """The MARCXML as text (SRU splices it into responses without re-parsing); written
+    from the stored bytes when they allow it, else through a decoded ``Record``."""
+    if doc.marc and with_holdings:
+        spliced = splice.marcxml(doc.marc, [field_xml(h) for h in _holding_fields(doc)])
+        if spliced is not None:
+            return spliced
+    return to_marcxml(record_of(doc, with_holdings)).decode("utf-8")

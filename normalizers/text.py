@@ -35,6 +35,14 @@ def exact(text: str) -> str:
     return nfc(text).lower()
 
 
+def has_marks(text: str) -> bool:
+    """Whether folding changes more than letter case: the query carries diacritics (or đ)
+    that an exact-diacritic match can honour. A query typed without them states no
+    preference, so it gets no exact-form boost (which would only rank unaccented records,
+    often English transliterations, above the Vietnamese ones)."""
+    return not text.isascii() and fold(text) != exact(text)
+
+
 def words(text: str) -> list[str]:
     """Word tokens of a text (any script), as typed."""
     return _WORD.findall(text)

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from normalizers.text import exact, fold, nfc, words
+from normalizers.text import exact, fold, has_marks, nfc, words
 from search.opensearch_mapping import HOLDING_FIELDS, WORD_FIELDS
 from search.query import (
     KEYWORD_INDEXES,
@@ -112,6 +112,8 @@ class _Compiler:
         folded = _text_match(field, fold(term.value), relation, prefix)
         if term.relation == "<>":
             return {"bool": {"must_not": [folded]}}
+        if not has_marks(term.value):
+            return folded
         boosted = _text_match(f"{field}.exact", exact(term.value), relation, prefix)
         return {"bool": {"must": [folded], "should": [
             {"constant_score": {"filter": boosted, "boost": EXACT_BOOST}}]}}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from normalizers.text import exact, words
+from normalizers.text import exact, has_marks, words
 from search.query import (
     KEYWORD_INDEXES,
     Bool,
@@ -153,6 +153,7 @@ class _Compiler:
             return f"NOT {sql}"
         if positive:
             self.ranks.append(match)
+        if positive and has_marks(term.value):
             x_columns = tuple(f"x_{c}" for c in columns)
             self.exacts.append(fts_match(x_columns, _tokens(exact(term.value)), relation, prefix))
         return sql

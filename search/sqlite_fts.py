@@ -150,6 +150,10 @@ class SqliteFtsBackend:
                                                                          request.scope))
             else:
                 source = sqlite_read.fts_source(compiled, request.scope)
+                if _page_only(request):
+                    hits, counted = sqlite_read.counted_page(conn, request, compiled, source)
+                    total = sqlite_read.count(conn, source) if counted is None else counted
+                    return SearchResult(total=total, hits=hits)
                 total = (sqlite_read.fill_hits(conn, source) if request.facets
                          else sqlite_read.count(conn, source))
             facets: dict[str, list[FacetCount]] = {
@@ -228,3 +232,9 @@ class SqliteFtsBackend:
                 conn.close()
             self._readers.clear()
         self._local = threading.local()
+
+
+def _page_only(request: SearchRequest) -> bool:
+    """A relevance-ordered page without facets: total and page can come from one pass."""
+    return not request.facets and request.size > 0 and all(
+        key.field == "relevance" for key in request.sort)

@@ -8,7 +8,7 @@ import pytest
 
 from app.settings import load_settings
 from normalizers.isbn import isbn10, isbn13, issn
-from normalizers.text import clean_punctuation, exact, fold
+from normalizers.text import clean_punctuation, exact, fold, has_marks
 
 
 @pytest.mark.parametrize("text, folded", [
@@ -59,3 +59,21 @@ def test_settings_precedence(tmp_path: Path) -> None:
     assert settings.sources[0]["name"] == "Thư viện tỉnh"
     with pytest.raises(ValueError, match="whole number"):
         load_settings(config, env={"UNIONCAT_PORT": "eighty"})
+
+
+@pytest.mark.parametrize(("text", "marked"), [
+    ("Việt", True), ("viết nam", True), ("Nguye\u0302\u0303n", True), ("đ", True),
+    ("viet", False), ("HISTORY", False), ("o'brien", False), ("история", False)])
+def test_has_marks_says_whether_a_query_carries_diacritics(text: str, marked: bool) -> None:
+    assert has_marks(text) is marked
+
+
+def test_only_a_query_with_diacritics_asks_for_the_exact_form_ranking() -> None:
+    from search.query import Scope, Term
+    from search.sqlite_compile import compile_query
+
+    def exact_match(value: str) -> str | None:
+        return compile_query(Term("title", "all", value), Scope()).exact_match
+
+    assert exact_match("history") is None
+    assert exact_match("Việt") is not None

@@ -1,0 +1,84 @@
+"""Serving-time MARC output spliced straight from a stored record's bytes.
+
+Every SRU and Z39.50 response renders up to ten entries; decoding each stored record into
+a ``Record`` and encoding it again cost more than the search itself. The stored preferred
+record is always our own ``to_iso2709`` output (fields in directory order, each ending with
+the field terminator), so the MARCXML can be written from the body text in one pass and
+the ISO 2709 with holdings is the stored frame plus appended 852 entries.
+
+Both functions return None for a frame they do not recognise, or for a record whose own
+852s must be dropped first; callers then take the general path in ``normalizers.export``,
+which gives the same bytes (tests compare the two).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from normalizers.marc import MARCXML_NS, decode_field, field_xml, fix_leader, xml_text
+
+# What XML text cannot carry as is, besides the subfield delimiter (split off first).
+_SPECIAL = re.compile("[&<>\"\x00-\x08\x0b\x0c\x0e-\x1e\ufffe\uffff]")
+_MAX_OFFSET = 99999  # five directory digits
+_PLAIN_INDICATORS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
+
+
+def _frame(data: bytes) -> tuple[str, list[str], bytes] | None:
+    """Leader, field tags and body (without the record terminator) of a stored record."""
+    head = data[12:17]
+    if len(data) < 26 or not head.isdigit() or data[-1:] != b"\x1d":
+        return None
+    base = int(head)
+    directory = data[24:base - 1].decode("ascii", "replace")
+    if base > len(data) or len(directory) % 12 or data[base - 1:base] != b"\x1e":
+        return None
+    tags = [directory[pos:pos + 3] for pos in range(0, len(directory), 12)]
+    return data[:24].decode("ascii", "replace"), tags, data[base:-1]
+
+
+def marcxml(data: bytes, extra: Sequence[str]) -> str | None:
+    """MARC21 slim XML of a stored record followed by ``extra`` (rendered elements)."""
+    frame = _frame(data)
+    if frame is None:
+        return None
+    leader, tags, body = frame
+    fields = body.decode("utf-8", "replace").split("\x1e")
+    if len(fields) != len(tags) + 1 or fields[-1] or "852" in tags:
+        return None
+    parts = [f'<record xmlns="{MARCXML_NS}"><leader>{xml_text(leader)}</leader>']
+    parts += [_field_xml(tag, raw) for tag, raw in zip(tags, fields[:-1], strict=True)]
+    parts += extra
+    parts.append("</record>")
+    return "".join(parts)
+
+
+def _field_xml(tag: str, raw: str) -> str:
+    if (tag >= "010" and tag.isalnum() and raw[2:3] == "\x1f" and raw[0] in _PLAIN_INDICATORS
+            and raw[1] in _PLAIN_INDICATORS and not _SPECIAL.search(raw)):
+        # The common case: a data field with two plain indicators and clean subfields.
+        subfields = "".join([f'<subfield code="{chunk[0]}">{chunk[1:]}</subfield>'
+                             for chunk in raw[3:].split("\x1f") if chunk])
+        return (f'<datafield tag="{tag}" ind1="{raw[0]}" ind2="{raw[1]}">'
+                f"{subfields}</datafield>")
+    return field_xml(decode_field(tag, raw))
+
+
+def iso2709(data: bytes, extra: Sequence[bytes]) -> bytes | None:
+    """The stored record with ``extra`` fields (encoded, each ending with the field
+    terminator) appended as 852s."""
+    frame = _frame(data)
+    if frame is None or "852" in frame[1]:
+        return None
+    leader, _, body = frame
+    offset = len(body)
+    if offset + sum(len(f) for f in extra) > _MAX_OFFSET:
+        return None
+    base = int(data[12:17])
+    entries = [data[24:base - 1]]
+    for encoded in extra:
+        entries.append(f"852{len(encoded):04d}{offset:05d}".encode("ascii"))
+        offset += len(encoded)
+    base += 12 * len(extra)
+    return b"".join([fix_leader(leader, base + offset + 1, base).encode("ascii"), *entries,
+                     b"\x1e", body, *extra, b"\x1d"])

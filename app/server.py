@@ -18,8 +18,9 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 
 import uvicorn
+import uvloop
 from fastapi import FastAPI
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.harvest_run import harvest_scheduler
 from app.main import create_app
@@ -36,7 +37,8 @@ def run_server(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if settings.http_workers <= 1:
-        asyncio.run(_serve(settings))
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(_serve(settings))
         return
     _run_workers(settings)
 
@@ -76,11 +78,12 @@ def _run_workers(settings: Settings) -> None:
         threading.Thread(target=_scheduler_thread, args=(settings,), daemon=True).start()
     uvicorn.run("app.server:worker_app", factory=True, host=settings.host,
                 port=settings.port, workers=settings.http_workers, log_level="info",
-                http=NoDelayH11Protocol)
+                http=NoDelayHttpProtocol, loop="uvloop")
 
 
-class NoDelayH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with TCP_NODELAY on every connection.
+class NoDelayHttpProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol (httptools, C parser) with TCP_NODELAY on every
+    connection.
 
     With several workers the listening socket is created with protocol number 0, so
     asyncio does not set TCP_NODELAY on accepted sockets; Nagle then held each response's

@@ -8,8 +8,8 @@ the ids of the member records.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True)
@@ -90,13 +90,48 @@ class CatalogDocument:
 
     @classmethod
     def loads(cls, text: str) -> CatalogDocument:
+        """A document from ``dumps`` output. Built by filling ``__dict__`` rather than
+        through the frozen dataclass ``__init__`` (one guarded setattr per field): every
+        search result page loads ten or more of these."""
         data = json.loads(text)
-        data["holdings"] = tuple(Holding(**h) for h in data.get("holdings", ()))
+        data["holdings"] = tuple(_holding(h) for h in data.get("holdings", ()))
         data["marc"] = data.get("marc", "").encode("utf-8")
-        for name in ("other_titles", "creators", "subjects", "isbns", "issns", "identifiers",
-                     "classification", "series", "notes", "member_ids"):
+        for name in _TUPLE_FIELDS:
             data[name] = tuple(data.get(name, ()))
-        return cls(**data)
+        return _filled(cls, _DOCUMENT_DEFAULTS, data)
+
+
+_TUPLE_FIELDS = ("other_titles", "creators", "subjects", "isbns", "issns", "identifiers",
+                 "classification", "series", "notes", "member_ids")
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    return {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+
+
+_DOCUMENT_DEFAULTS = _defaults(CatalogDocument)
+_HOLDING_DEFAULTS = _defaults(Holding)
+_T = TypeVar("_T")
+
+
+def _filled(cls: type[_T], defaults: dict[str, Any], data: dict[str, Any]) -> _T:
+    """An instance of a frozen dataclass with ``data`` over its defaults; a field without
+    a default missing from ``data`` is an error, as the constructor would make it."""
+    missing = [name for name in cls.__dataclass_fields__ if name not in data  # type: ignore[attr-defined]
+               and name not in defaults]
+    if missing:
+        raise TypeError(f"{cls.__name__} needs {', '.join(missing)}")
+    unknown = data.keys() - cls.__dataclass_fields__.keys()  # type: ignore[attr-defined]
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
+    instance = cls.__new__(cls)
+    instance.__dict__.update(defaults)
+    instance.__dict__.update(data)
+    return instance
+
+
+def _holding(data: dict[str, Any]) -> Holding:
+    return _filled(Holding, _HOLDING_DEFAULTS, data)
 
 
 def _replace_holdings(doc: CatalogDocument, holdings: tuple[Holding, ...]) -> CatalogDocument:

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from app import api_search
+from app.api_sru import SruFastPath
 from app.backends import open_backend
 from app.errors import install_error_handlers
 from app.settings import Settings
@@ -31,6 +32,7 @@ def create_app(settings: Settings, backend: SearchBackend | None = None) -> Fast
                               "for copy cataloguing, SRU, Z39.50 and open data.")
     app.state.unioncat = AppState(settings, backend or open_backend(settings))
     install_error_handlers(app)
+    app.add_middleware(SruFastPath)
     app.include_router(api_search.router)
     for router in _optional_routers():
         app.include_router(router)

@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import bench_ingest
@@ -55,6 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--serve-workers", type=int, default=1,
                         help="unioncat serve --workers N (zebrasrv forks per connection)")
     parser.add_argument("--no-zebra", action="store_true")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="serve this data dir (with --skip-ingest) instead of "
+                             "bench/out/data-N-dedup, e.g. a copy kept apart from other runs")
     args = parser.parse_args(argv)
     if args.quick:
         args.records = 5000
@@ -66,7 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def serving(args: argparse.Namespace, with_zebra: bool) -> dict[str, Any]:
     """SRU and Z39.50 against one ``unioncat serve`` and both zebrasrv, then stop them."""
-    data_dir = bench_ingest.data_dir(args.records, dedup=True)
+    data_dir = args.data_dir or bench_ingest.data_dir(args.records, dedup=True)
     if not data_dir.exists():
         raise SystemExit(f"no data dir {data_dir}: run without --skip-ingest first")
     path = lc_slice(args.records)
@@ -96,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     if not with_zebra:
         log("Zebra is not available (or --no-zebra): unioncat figures only, no ratios")
     started = time.monotonic()
-    results: dict[str, Any] = {"machine": machine(), "args": vars(args)}
+    given = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    results: dict[str, Any] = {"machine": machine(), "args": given}
     try:
         if not args.skip_ingest:
             results["ingest"] = bench_ingest.run(args.records, args.ingest_repeat, with_zebra)

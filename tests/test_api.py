@@ -105,3 +105,23 @@ def test_title_search_finds_varying_and_uniform_titles(client: TestClient) -> No
     uniform = client.get("/api/search", params={"title": "rime of the ancient mariner"}).json()
     assert uniform["total"] >= 1
     assert uniform["hits"][0]["title"].startswith("So this then is ye Rime")
+
+
+def test_sru_fast_path_answers_like_the_documented_route(client: TestClient) -> None:
+    from app.api_sru import SruFastPath
+
+    app = client.app
+    assert any(m.cls is SruFastPath for m in app.user_middleware)  # type: ignore[attr-defined]
+    assert "/sru" in client.get("/openapi.json").json()["paths"]
+    params = {"version": "1.2", "operation": "searchRetrieve", "query": "dc.title=viet",
+              "maximumRecords": "3"}
+    fast = client.get("/sru", params=params)
+    app.user_middleware = [m for m in app.user_middleware  # type: ignore[attr-defined]
+                           if m.cls is not SruFastPath]
+    app.middleware_stack = app.build_middleware_stack()  # type: ignore[attr-defined]
+    routed = client.get("/sru", params=params)
+    assert fast.status_code == routed.status_code == 200
+    assert b"<zs:numberOfRecords>" in fast.content
+    assert fast.content == routed.content
+    posted = client.post("/sru", data=params)
+    assert posted.content == fast.content

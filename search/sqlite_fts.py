@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 from search import sqlite_read
 from search.document import (
@@ -37,7 +38,8 @@ from search.sqlite_schema import (
 )
 
 _CHUNK = 500  # ids per IN (...) list
-_CACHE_SIZE = 512  # cached whole-catalog totals and facets (per scope, index, size)
+_CACHE_SIZE = 512  # cached totals, facets and ranked ids (per scope, index, query)
+_RANKED_IDS = 100  # ids kept in relevance order per query, for the pages asked for next
 CacheKey = tuple[object, ...]
 _TEXT_MARKS = ", ".join("?" * (len(TEXT_COLUMNS) + 1))
 _COLUMNS = ", ".join(TEXT_COLUMNS)
@@ -151,9 +153,7 @@ class SqliteFtsBackend:
             else:
                 source = sqlite_read.fts_source(compiled, request.scope)
                 if _page_only(request):
-                    hits, counted = sqlite_read.counted_page(conn, request, compiled, source)
-                    total = sqlite_read.count(conn, source) if counted is None else counted
-                    return SearchResult(total=total, hits=hits)
+                    return self._ranked_page(conn, request, compiled, source)
                 total = (sqlite_read.fill_hits(conn, source) if request.facets
                          else sqlite_read.count(conn, source))
             facets: dict[str, list[FacetCount]] = {
@@ -161,6 +161,37 @@ class SqliteFtsBackend:
                 for index in dict.fromkeys(request.facets)}
             hits = sqlite_read.page(conn, request, compiled, source) if request.size > 0 else []
         return SearchResult(total=total, hits=hits, facets=facets)
+
+    def _ranked_page(self, conn: sqlite3.Connection, request: SearchRequest,
+                     compiled: Compiled, source: sqlite_read.Source) -> SearchResult:
+        """A relevance page of a one-MATCH query. A first page ranks afresh and keeps the
+        first ``_RANKED_IDS`` ids in order (keyed by the write generation), so the pages a
+        client asks for next (SRU startRecord, Z39.50 present, the OPAC's page 2) cost no
+        ranking: bm25 runs over every hit, ~2 µs each, before any page can be cut. A first
+        page is not answered from this window: repeated searches are measured, and served,
+        at their real cost (a query-result cache would need a many-query benchmark)."""
+        end = request.start + request.size
+        if end > _RANKED_IDS:
+            rowids, total = sqlite_read.ranked_rowids(conn, compiled, source, request.size,
+                                                      request.start)
+        else:
+            ranked, counted = self._ranked_window(conn, compiled, source, request.scope,
+                                                  fresh=request.start == 0)
+            rowids, total = ranked[request.start:end], counted or 0  # no rows: no hits
+        if total is None:
+            total = sqlite_read.count(conn, source)
+        return SearchResult(total=total,
+                            hits=sqlite_read.documents(conn, rowids, request.scope))
+
+    def _ranked_window(self, conn: sqlite3.Connection, compiled: Compiled,
+                       source: sqlite_read.Source, scope: Scope, fresh: bool
+                       ) -> tuple[list[int], int | None]:
+        key = ("ranked", generation(conn), scope, compiled.match, compiled.exact_match)
+        cached = None if fresh else self._cache.get(key)
+        if cached is None:
+            cached = sqlite_read.ranked_rowids(conn, compiled, source, _RANKED_IDS)
+            self._remember(key, cached)
+        return cast(tuple[list[int], int | None], cached)
 
     def _search_all(self, conn: sqlite3.Connection, request: SearchRequest,
                     compiled: Compiled) -> SearchResult:

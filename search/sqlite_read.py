@@ -132,13 +132,13 @@ def page(conn: sqlite3.Connection, request: SearchRequest, compiled: Compiled,
     return _documents(conn, rowids, request.scope)
 
 
-def counted_page(conn: sqlite3.Connection, request: SearchRequest, compiled: Compiled,
-                 source: Source) -> tuple[list[CatalogDocument], int | None]:
-    """The relevance-ordered page of a one-MATCH query and its total, in one pass over the
-    MATCH (a window count beside bm25) instead of a ``count(*)`` pass and a ranked pass:
-    a third less time on large result sets. The total is None when the page is empty (no
-    row to carry the count)."""
-    assert source.fts and not any(key.field != "relevance" for key in request.sort)
+def ranked_rowids(conn: sqlite3.Connection, compiled: Compiled, source: Source, limit: int,
+                  offset: int = 0) -> tuple[list[int], int | None]:
+    """Rowids of a one-MATCH query in relevance order (``limit`` from ``offset``) and its
+    total, in one pass over the MATCH (a window count beside bm25) instead of a
+    ``count(*)`` pass and a ranked pass: a third less time on large result sets. The total
+    is None when no row comes back to carry it."""
+    assert source.fts
     exact, params = "", list[object]()
     if compiled.exact_match:
         exact = f", {source.rowid} IN (SELECT rowid FROM fts WHERE fts MATCH ?) AS x"
@@ -147,10 +147,13 @@ def counted_page(conn: sqlite3.Connection, request: SearchRequest, compiled: Com
         f"SELECT r, count(*) OVER () FROM (SELECT {source.rowid} AS r, {_BM25} AS s{exact}"
         f" FROM {source.tables} WHERE {source.where})"
         f" ORDER BY {'x DESC, ' if exact else ''}s, r LIMIT ? OFFSET ?",
-        [*params, *source.params, max(request.size, 0), max(request.start, 0)]).fetchall()
-    if not rows:
-        return [], None
-    return _documents(conn, [r for r, _ in rows], request.scope), int(rows[0][1])
+        [*params, *source.params, max(limit, 0), max(offset, 0)]).fetchall()
+    return [r for r, _ in rows], (int(rows[0][1]) if rows else None)
+
+
+def documents(conn: sqlite3.Connection, rowids: list[int], scope: Scope
+              ) -> list[CatalogDocument]:
+    return _documents(conn, rowids, scope)
 
 
 def _documents(conn: sqlite3.Connection, rowids: list[int], scope: Scope

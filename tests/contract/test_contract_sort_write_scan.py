@@ -166,3 +166,22 @@ def test_whole_catalog_totals_and_facets_follow_writes(loaded: SearchBackend) ->
     assert {f.value: f.count for f in after.facets["library"]}["VN-DT-001"] == 7
     loaded.delete(["kieu-map", "ban-do"])
     assert "map" not in {f.value for f in loaded.search(request).facets["format"]}
+
+
+def test_relevance_pages_are_windows_of_the_full_order(loaded: SearchBackend) -> None:
+    query = term("any", "viet")
+    full = ids(loaded, query)
+    assert len(full) >= 6
+    pages = [loaded.search(SearchRequest(query, start=s, size=2)) for s in (0, 2, 4, 6)]
+    assert [d.id for p in pages for d in p.hits] == full
+    assert {p.total for p in pages} == {len(full)}
+
+
+def test_a_later_page_sees_writes_made_after_the_first(loaded: SearchBackend) -> None:
+    query = term("any", "viet")
+    first = loaded.search(SearchRequest(query, start=0, size=2))
+    gone = ids(loaded, query)[2]
+    loaded.delete([gone])
+    later = loaded.search(SearchRequest(query, start=2, size=10))
+    assert later.total == first.total - 1
+    assert gone not in [d.id for d in later.hits]

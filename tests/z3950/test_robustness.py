@@ -197,3 +197,22 @@ def test_failed_search_empties_the_replaced_result_set(strict: Target) -> None:
         response = read_pdu(sock)
         assert response is not None and response.need(27).as_int() == 5
         assert response.need(130).need(ber.INTEGER, ber.UNIVERSAL).as_int() == 30
+
+
+def _presented(sock: socket.socket, start: int, count: int) -> list[bytes]:
+    sock.sendall(present_request(start, count))
+    response = read_pdu(sock)
+    assert response is not None and response.tag == 25
+    return [n.content for n in ber.walk(response)
+            if n.is_(1) and not n.children and n.content[:5].isdigit()]
+
+
+def test_a_present_past_the_searched_page_continues_it_in_order(strict: Target) -> None:
+    """A search fetches the first ten entries; a longer present (Koha's ZOOM asks twenty)
+    takes those and the rest from the backend, in the same order as presents of two."""
+    with initialized(strict.port) as sock:
+        assert hit_count(sock, "thailand", use=21) > 12
+        twelve = _presented(sock, 1, 12)
+        pairs = [r for start in range(1, 13, 2) for r in _presented(sock, start, 2)]
+    assert len(twelve) == 12
+    assert twelve == pairs

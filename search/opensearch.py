@@ -35,6 +35,7 @@ from search.document import (
     SearchResult,
 )
 from search.opensearch_compile import Dsl, compile_query, holding_filter, scope_filter
+from search.opensearch_facets import Keys, display_request, displays, facet_agg, facet_keys
 from search.opensearch_mapping import (
     HOLDING_FIELDS,
     KEYED_INDEXES,
@@ -267,7 +268,7 @@ class OpenSearchBackend:
         self.ensure_index()
         query = compile_query(request.query, request.scope)
         sort = _sort(request.sort)
-        aggs = {index: _facet_agg(index, request.scope, request.facet_size)
+        aggs = {index: facet_agg(index, request.scope, request.facet_size)
                 for index in request.facets}
         start, size = max(request.start, 0), max(request.size, 0)
         body: Dsl = {"query": query, "sort": sort, "track_total_hits": True,
@@ -279,11 +280,17 @@ class OpenSearchBackend:
             response = self._search({**body, "size": 0})
             hits = self._deep_page(query, sort, start, size)
         aggregations = response.get("aggregations", {})
-        facets: dict[str, list[FacetCount]] = {
-            index: _facet_counts(index, aggregations[index], request.facet_size)
-            for index in request.facets}
+        facets = self._facets({index: facet_keys(index, aggregations[index])
+                               for index in dict.fromkeys(request.facets)})
         docs = _documents(hits, request.scope)
         return SearchResult(int(response["hits"]["total"]["value"]), docs, facets)
+
+    def _facets(self, keys: Keys) -> dict[str, list[FacetCount]]:
+        """Counted keys with a display form each (one more, small request)."""
+        request = display_request(keys)
+        aggregations = self._search(request).get("aggregations", {}) if request else {}
+        return {index: [FacetCount(shown, n) for shown, n in rows]
+                for index, rows in displays(keys, aggregations).items()}
 
     def _deep_page(self, query: Dsl, sort: list[Dsl], start: int, size: int) -> list[
             dict[str, Any]]:
@@ -379,7 +386,7 @@ class OpenSearchBackend:
     def _holding_terms(self, index: str, scope: Scope) -> list[tuple[str, str, int]]:
         query = scope_filter(scope) or {"match_all": {}}
         body: Dsl = {"size": 0, "query": query,
-                     "aggs": {"f": _holding_agg(index, scope, _HOLDING_SCAN_LIMIT, by_key=True)}}
+                     "aggs": {"f": _holding_agg(index, scope, _HOLDING_SCAN_LIMIT)}}
         buckets = self._search(body)["aggregations"]["f"]["visible"]["values"]["buckets"]
         return _merge_buckets(buckets, lambda b: int(b["entries"]["doc_count"]))
 
@@ -425,25 +432,15 @@ def _sort(keys: tuple[SortKey, ...]) -> list[Dsl]:
     return out
 
 
-def _holding_agg(index: str, scope: Scope, size: int, by_key: bool = False) -> Dsl:
-    """Values of a holding index over the holdings the scope sees, counted in entries."""
-    order: list[Dsl] = ([{"_key": "asc"}] if by_key
-                        else [{"entries": "desc"}, {"_key": "asc"}])
+def _holding_agg(index: str, scope: Scope, size: int) -> Dsl:
+    """Scan values of a holding index over the holdings the scope sees, in key order,
+    counted in entries."""
     return {"nested": {"path": "holdings"}, "aggs": {"visible": {
         "filter": {"bool": {"filter": holding_filter(scope)}},
         "aggs": {"values": {
-            "terms": {"field": f"holdings.{index}_scan", "size": size, "order": order},
+            "terms": {"field": f"holdings.{index}_scan", "size": size,
+                      "order": [{"_key": "asc"}]},
             "aggs": {"entries": {"reverse_nested": {}}}}}}}}
-
-
-def _facet_agg(index: str, scope: Scope, size: int) -> Dsl:
-    wider = size * 2 + 10  # display variants of one key are merged afterwards
-    if index in HOLDING_FIELDS:
-        return _holding_agg(index, scope, wider)
-    if index not in KEYED_INDEXES or index == "any":
-        raise QueryError("unsupported_index", f"no facet on {index!r}", index)
-    return {"terms": {"field": f"{index}_scan", "size": wider, "shard_size": wider * 3 + 20,
-                      "order": [{"_count": "desc"}, {"_key": "asc"}]}}
 
 
 def _merge_buckets(buckets: list[dict[str, Any]], count: Callable[[dict[str, Any]], int]) -> (
@@ -455,16 +452,6 @@ def _merge_buckets(buckets: list[dict[str, Any]], count: Callable[[dict[str, Any
         shown, n = merged.get(k, (display, 0))
         merged[k] = (min(shown, display), n + count(bucket))
     return [(k, shown, n) for k, (shown, n) in sorted(merged.items())]
-
-
-def _facet_counts(index: str, agg: dict[str, Any], size: int) -> list[FacetCount]:
-    if index in HOLDING_FIELDS:
-        rows = _merge_buckets(agg["visible"]["values"]["buckets"],
-                              lambda b: int(b["entries"]["doc_count"]))
-    else:
-        rows = _merge_buckets(agg["buckets"], lambda b: int(b["doc_count"]))
-    rows.sort(key=lambda row: (-row[2], row[0]))
-    return [FacetCount(display, n) for _, display, n in rows[:size]]
 
 
 def _documents(hits: list[dict[str, Any]], scope: Scope) -> list[CatalogDocument]:

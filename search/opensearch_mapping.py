@@ -10,8 +10,9 @@ Every logical index of ``search.query.Index`` maps to fields here:
   with the SQLite backend so both backends compare the same keys) for ``==``, ranges and
   truncation on keyword indexes;
 * ``<index>_scan``: keyword array of ``key + SEP + display``; one value per key per entry,
-  so bucket counts are entry counts. Scan and facets read it (sorted by folded key, shown in
-  the first display form an entry gave);
+  so bucket counts are entry counts. Scan reads it (sorted by folded key, shown in the
+  smallest display form an entry gave); facets count ``<index>_key`` and take their display
+  forms from it (``search.opensearch_facets``);
 * ``holdings``: nested (library, library_type, district keys and scan values, restricted),
   so holding-level clauses, facets and scan see only the holdings the caller's scope sees;
 * scope: ``public_libraries`` / ``all_libraries`` keyword arrays and an entry-level

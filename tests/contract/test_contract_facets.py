@@ -82,3 +82,26 @@ def test_library_scope_facets(loaded: SearchBackend) -> None:
     facets = _facets(loaded, MatchAll(), "library", "format", scope=scope)
     assert facets["library"] == {"VN-DT-002": 3}
     assert facets["format"] == {"book": 3}
+
+
+def test_a_value_split_over_display_variants_is_counted_whole(backend: SearchBackend) -> None:
+    """Thirteen entries give one subject key thirteen display forms; twelve other subjects
+    have two entries each. The subject facet is the key's 13, shown in one of its forms
+    (an engine that counted display forms would rank the variants last and drop them)."""
+    from search.document import CatalogDocument, Holding
+
+    from normalizers.text import fold
+
+    variants = [f"{w}{a}r" for w in "Ww" for a in "aàáâãäåāă"][:13]
+    held = (Holding("VN-DT-001"),)
+    docs = [CatalogDocument(id=f"v{i}", title=f"Variant {i}", subjects=(v,), holdings=held)
+            for i, v in enumerate(variants)]
+    docs += [CatalogDocument(id=f"o{i}-{j}", title=f"Other {i}", subjects=(f"Topic {i}",),
+                             holdings=held) for i in range(12) for j in range(2)]
+    backend.upsert(docs)
+    top = _facets(backend, MatchAll(), "subject", size=1)["subject"]
+    assert list(top.values()) == [13]
+    assert fold(next(iter(top))) == "war"
+    two = _facets(backend, MatchAll(), "subject", size=3)["subject"]
+    assert list(two.values()) == [13, 2, 2]
+    assert list(two)[1:] == ["Topic 0", "Topic 1"]

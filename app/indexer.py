@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 
 from normalizers.bib import Bib
 from normalizers.documents import Member, build_document
 from search.backend import SearchBackend
 from search.document import CatalogDocument
+from store.db import StoreConnection, transaction
 
+GROUPS_PER_WRITE = 4  # outbox groups sent to the backend in one call (one transaction)
 _MEMBERS_SQL = """
 SELECT r.id, r.source, r.local_id, r.bib, r.marc, r.call_number, r.restricted, r.first_seen,
        r.updated_at, r.cluster_id, s.name, s.library_type, s.district, s.priority,
@@ -47,27 +50,71 @@ def _member(row: sqlite3.Row) -> Member:
 
 def drain_outbox(conn: sqlite3.Connection, backend: SearchBackend, batch_size: int = 500,
                  progress: Callable[[int], None] | None = None) -> int:
-    """Index every queued entry; returns how many were sent."""
+    """Index every queued entry; returns how many were sent.
+
+    Entries are read in groups of ``batch_size`` (outbox order, never across an outbox
+    mark), each group's documents in cluster-id order: that order gives the entries their
+    places in the backend. Up to ``GROUPS_PER_WRITE`` groups go to the backend in one call,
+    since each backend write (a transaction) has a fixed cost."""
     sent = 0
-    for cluster_ids in _queued(conn, batch_size):
-        docs = load_documents(conn, cluster_ids)
+    for groups in _written_together(_queued(conn, batch_size)):
+        docs: list[CatalogDocument] = []
+        gone: list[str] = []
+        for cluster_ids in groups:
+            found = load_documents(conn, cluster_ids)
+            docs += found.values()
+            gone += [cid for cid in cluster_ids if cid not in found]
         if docs:
-            backend.upsert(list(docs.values()))
-        gone = [cid for cid in cluster_ids if cid not in docs]
+            backend.upsert(docs)
         if gone:
             backend.delete(gone)
-        conn.executemany("DELETE FROM index_outbox WHERE cluster_id=?",
-                         [(c,) for c in cluster_ids])
-        sent += len(cluster_ids)
+        done = [cid for cluster_ids in groups for cid in cluster_ids]
+        _dequeue(conn, done)
+        sent += len(done)
         if progress:
             progress(sent)
     return sent
 
 
+def _written_together(groups: Iterator[list[str]]) -> Iterator[list[list[str]]]:
+    together: list[list[str]] = []
+    for group in groups:
+        together.append(group)
+        if len(together) == GROUPS_PER_WRITE:
+            yield together
+            together = []
+    if together:
+        yield together
+
+
+def _dequeue(conn: sqlite3.Connection, cluster_ids: list[str]) -> None:
+    """One statement per chunk and one commit (in autocommit mode each row would commit)."""
+    with nullcontext() if conn.in_transaction else transaction(conn):
+        for start in range(0, len(cluster_ids), 500):
+            chunk = cluster_ids[start:start + 500]
+            conn.execute("DELETE FROM index_outbox WHERE cluster_id IN "
+                         f"({','.join('?' * len(chunk))})", chunk)
+
+
 def _queued(conn: sqlite3.Connection, batch_size: int) -> Iterator[list[str]]:
-    while rows := conn.execute("SELECT cluster_id FROM index_outbox ORDER BY rowid LIMIT ?",
-                               (batch_size,)).fetchall():
-        yield [r[0] for r in rows]
+    """The outbox in groups of up to ``batch_size``, none crossing a mark (see
+    ``store.db.StoreConnection``); rows are read past, not deleted, so groups can gather."""
+    marks = conn.take_marks() if isinstance(conn, StoreConnection) else []
+    after = 0
+    while True:
+        while marks and marks[0] <= after:
+            marks.pop(0)
+        bound = marks[0] if marks else None
+        rows = conn.execute("SELECT rowid, cluster_id FROM index_outbox WHERE rowid > ? AND "
+                            "rowid <= coalesce(?, rowid) ORDER BY rowid LIMIT ?",
+                            (after, bound, batch_size)).fetchall()
+        if not rows:
+            if bound is None:
+                return
+            after = bound
+            continue
+        after = rows[-1][0]
+        yield [r[1] for r in rows]
 
 
 def requeue_all(conn: sqlite3.Connection) -> int:

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from normalizers.holdings import call_number
 from normalizers.marc import MarcError, to_iso2709
 from normalizers.matchkeys import profile_of
 from normalizers.parse import parse_raw
-from store.db import now, transaction
+from store.db import StoreConnection, now, transaction
 from store.records import NormalizedRecord, mark_deleted, put_record, queue_for_index, set_aside
 from store.sources import Source
 
@@ -126,9 +127,10 @@ def apply_prepared(conn: sqlite3.Connection, source: Source, items: Iterable[Pre
                    clusterer: Clusterer) -> IngestCounts:
     counts = IngestCounts()
     changed: set[str] = set()
-    for item in items:
-        counts.read += 1
-        changed |= _apply_one(conn, source, item, clusterer, counts)
+    with clusterer.batch(conn):
+        for item in items:
+            counts.read += 1
+            changed |= _apply_one(conn, source, item, clusterer, counts)
     queue_for_index(conn, changed)
     return counts
 
@@ -153,7 +155,7 @@ def _apply_one(conn: sqlite3.Connection, source: Source, item: Prepared,
         return set()
     counts.added += change == "added"
     counts.updated += change == "updated"
-    return clusterer.place(conn, record_id)
+    return clusterer.place(conn, record_id, item.record.profile_json)
 
 
 def _delete(conn: sqlite3.Connection, source: Source, local_id: str, datestamp: str | None,
@@ -166,34 +168,48 @@ def _delete(conn: sqlite3.Connection, source: Source, local_id: str, datestamp: 
     return clusterer.remove(conn, record_id)
 
 
+CHUNK = 500  # records per parse job, and per outbox group one drain used to index
+
+
 def ingest_records(conn: sqlite3.Connection, source: Source, raws: Iterable[RawRecord],
-                   clusterer: Clusterer, *, batch_size: int = 500,
+                   clusterer: Clusterer, *, batch_size: int = 2000,
                    after_batch: Callable[[IngestCounts], None] | None = None,
                    workers: int = 0) -> IngestCounts:
     """Ingest a stream, one transaction per batch; ``after_batch`` sees running totals.
 
-    With ``workers`` > 0, parsing runs in that many processes one batch ahead of the
-    writer (at most two batches in flight, so memory stays flat on any file size).
+    Records are parsed and applied in chunks of ``CHUNK``. With ``workers`` > 0, parsing
+    runs in that many processes up to two batches ahead of the writer (memory stays flat on
+    any file size). A batch of several chunks drains as if drained after each chunk: the
+    store connection keeps an outbox mark per chunk (see ``app.indexer``); a connection
+    that cannot keep marks commits and calls ``after_batch`` per chunk.
     """
+    size = min(CHUNK, max(batch_size, 1))
+    per_commit = max(batch_size // size, 1)
+    if after_batch is not None and not isinstance(conn, StoreConnection):
+        per_commit = 1
     total = IngestCounts()
     args = (source.holdings_field, source.restricted, source.code)
     with _preparer(workers) as submit:
-        pending: Future[list[Prepared]] | None = None
-        for batch in _batches(iter(raws), batch_size):
-            job = submit(prepare_many, batch, *args)
-            if pending is not None:
-                _commit(conn, source, pending.result(), clusterer, total, after_batch)
-            pending = job
-        if pending is not None:
-            _commit(conn, source, pending.result(), clusterer, total, after_batch)
+        pending: deque[Future[list[Prepared]]] = deque()
+        for chunk in _batches(iter(raws), size):
+            pending.append(submit(prepare_many, chunk, *args))
+            if len(pending) == 2 * per_commit:
+                group = [pending.popleft().result() for _ in range(per_commit)]
+                _commit(conn, source, group, clusterer, total, after_batch)
+        while pending:
+            group = [pending.popleft().result() for _ in range(min(per_commit, len(pending)))]
+            _commit(conn, source, group, clusterer, total, after_batch)
     return total
 
 
-def _commit(conn: sqlite3.Connection, source: Source, items: list[Prepared],
+def _commit(conn: sqlite3.Connection, source: Source, chunks: list[list[Prepared]],
             clusterer: Clusterer, total: IngestCounts,
             after_batch: Callable[[IngestCounts], None] | None) -> None:
     with transaction(conn):
-        total.add(apply_prepared(conn, source, items, clusterer))
+        for items in chunks:
+            total.add(apply_prepared(conn, source, items, clusterer))
+            if after_batch and isinstance(conn, StoreConnection):
+                conn.mark_outbox()  # where a drain after this chunk would have stopped
         conn.execute("UPDATE sources SET last_ingest_at=? WHERE code=?", (now(), source.code))
     if after_batch:
         after_batch(total)

@@ -9,6 +9,7 @@ member remains.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from store.db import now
@@ -16,8 +17,13 @@ from store.records import set_cluster
 
 
 class Clusterer(Protocol):
-    def place(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
-        """(Re)assign a live record; return every cluster id whose entry changed."""
+    def batch(self, conn: sqlite3.Connection) -> AbstractContextManager[None]:
+        """Scope of many ``place``/``remove`` calls in one transaction (for read caches)."""
+
+    def place(self, conn: sqlite3.Connection, record_id: int,
+              profile_json: str | None = None) -> set[str]:
+        """(Re)assign a live record; return every cluster id whose entry changed.
+        ``profile_json``: its match profile when the caller has just stored it."""
 
     def remove(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
         """Take a deleted record out of its cluster; return the changed cluster ids."""
@@ -50,7 +56,11 @@ def drop_if_empty(conn: sqlite3.Connection, cluster_id: str) -> None:
 class SingletonClusterer:
     """One entry per record: the skeleton's behaviour, and dedup switched off."""
 
-    def place(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
+    def batch(self, conn: sqlite3.Connection) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def place(self, conn: sqlite3.Connection, record_id: int,
+              profile_json: str | None = None) -> set[str]:
         return {current_cluster(conn, record_id) or open_cluster(conn, record_id)}
 
     def remove(self, conn: sqlite3.Connection, record_id: int) -> set[str]:

@@ -16,6 +16,8 @@ founding record's id) while any member remains; a founder that leaves gets a new
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from normalizers.bib import Bib
@@ -43,8 +45,22 @@ class Member:
 class DedupClusterer:
     """The ``Clusterer`` protocol with deduplication (see the module doc)."""
 
-    def place(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
-        profile = index_record(conn, record_id)
+    def __init__(self) -> None:
+        self._held: HeldRules | None = None
+
+    @contextmanager
+    def batch(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """Read the blocklist and whether any override exists once for a batch of ``place``
+        calls (inside the caller's transaction, which ingest does not let change them)."""
+        self._held = HeldRules(db.blocked_ids(conn), db.has_overrides(conn))
+        try:
+            yield
+        finally:
+            self._held = None
+
+    def place(self, conn: sqlite3.Connection, record_id: int,
+              profile_json: str | None = None) -> set[str]:
+        profile = index_record(conn, record_id, profile_json)
         if profile is None:
             return self.remove(conn, record_id)
         changed: set[str] = set()
@@ -52,7 +68,7 @@ class DedupClusterer:
         if old is not None:
             others = [m for m in _members(conn, old) if m.record_id != record_id]
             me = Member(record_id, db.identity(conn, record_id), profile)
-            if others and fit(conn, me, others) is not None:
+            if others and self._fit(conn, me, others) is not None:
                 return {old}
             changed |= self._leave(conn, record_id, old, alone_ok=not others)
             if not others and current_cluster(conn, record_id) == old:
@@ -110,7 +126,7 @@ class DedupClusterer:
         """Clusters this record may join, best first."""
         me = Member(record_id, db.identity(conn, record_id), profile)
         found = db.candidates(conn, record_id, keys_of(profile))
-        rules = rules_for(conn, me.who)
+        rules = self._rules(conn, me.who)
         found |= _merge_partners(conn, rules)
         scored: list[tuple[float, int, str]] = []
         for cluster_id in sorted(set(db.cluster_of(conn, found).values())):
@@ -125,7 +141,7 @@ class DedupClusterer:
         inside = _members(conn, target)
         moving = _members(conn, other)
         for member in moving:
-            if fit(conn, member, inside) is None:
+            if self._fit(conn, member, inside) is None:
                 return set()
             inside.append(member)
         for member in moving:
@@ -142,7 +158,7 @@ class DedupClusterer:
         changed: set[str] = set()
         kept = [members[0]]
         for member in members[1:]:
-            if fit(conn, member, kept) is not None:
+            if self._fit(conn, member, kept) is not None:
                 kept.append(member)
                 continue
             set_cluster(conn, member.record_id, None)
@@ -169,6 +185,27 @@ class DedupClusterer:
         return changed
 
 
+    def _rules(self, conn: sqlite3.Connection, who: tuple[str, str]) -> Rules:
+        held = self._held
+        if held is None or held.overrides:
+            return rules_for(conn, who, None if held is None else held.blocked)
+        return Rules(frozenset(), frozenset(), held.blocked)
+
+    def _fit(self, conn: sqlite3.Connection, me: Member, members: list[Member]) -> float | None:
+        held = self._held
+        if held is None or held.overrides:
+            return fit(conn, me, members)
+        return fit(conn, me, members, Rules(frozenset(), frozenset(), held.blocked))
+
+
+@dataclass(frozen=True)
+class HeldRules:
+    """What ``batch`` read once: the blocklist, and whether any override exists at all."""
+
+    blocked: frozenset[str]
+    overrides: bool
+
+
 @dataclass(frozen=True)
 class Rules:
     """What overrides and the blocklist say about one record."""
@@ -178,11 +215,13 @@ class Rules:
     blocked: frozenset[str]
 
 
-def rules_for(conn: sqlite3.Connection, who: tuple[str, str]) -> Rules:
+def rules_for(conn: sqlite3.Connection, who: tuple[str, str],
+              blocked: frozenset[str] | None = None) -> Rules:
     overrides = db.overrides_of(conn, who)
     other = [(o.kind, o.b if o.a == who else o.a) for o in overrides]
     return Rules(frozenset(p for k, p in other if k == "split"),
-                 frozenset(p for k, p in other if k == "merge"), db.blocked_ids(conn))
+                 frozenset(p for k, p in other if k == "merge"),
+                 db.blocked_ids(conn) if blocked is None else blocked)
 
 
 def fit(conn: sqlite3.Connection, me: Member, members: list[Member],
@@ -217,8 +256,16 @@ def _merge_partners(conn: sqlite3.Connection, rules: Rules) -> set[int]:
             if (rid := db.record_by_member_id(conn, f"{p[0]}:{p[1]}"))}
 
 
-def index_record(conn: sqlite3.Connection, record_id: int) -> Profile | None:
-    """Compute and store a live record's profile and match keys (None if not live)."""
+def index_record(conn: sqlite3.Connection, record_id: int,
+                 profile_json: str | None = None) -> Profile | None:
+    """Compute and store a live record's profile and match keys (None if not live).
+
+    ``profile_json``: the profile of a record the caller has just stored live (ingest),
+    so the record need not be read back."""
+    if profile_json is not None:
+        profile = Profile.loads(profile_json)
+        db.write_keys(conn, record_id, keys_of(profile), profile_json)
+        return profile
     row = conn.execute("SELECT marc, bib, profile FROM records WHERE id=? AND deleted=0",
                        (record_id,)).fetchone()
     if row is None or row[1] is None:

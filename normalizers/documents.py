@@ -57,6 +57,8 @@ def _shouting(text: str) -> bool:
 def preferred(members: list[Member]) -> Member:
     """The record a cataloguer should copy: a public one first, then the most complete;
     ties go to the oldest record so the choice does not flicker between harvests."""
+    if len(members) == 1:  # most entries: no need to score
+        return members[0]
     return max(members, key=lambda m: (not m.restricted, completeness(m), -m.record_id))
 
 

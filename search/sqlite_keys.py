@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from operator import mul
 
 from normalizers.text import fold
 
@@ -27,6 +29,8 @@ FTS_COLUMNS: tuple[str, ...] = WORD_COLUMNS["any"]
 EXACT_COLUMNS: tuple[str, ...] = tuple(f"x_{name}" for name in FTS_COLUMNS)
 
 _ISBN = re.compile(r"97[89]\d{10}|\d{9}[\dX]")
+_ISBN10_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+_ISBN13_WEIGHTS = (1, 3) * 6
 
 
 class _FoldTable(dict[int, str]):
@@ -55,6 +59,12 @@ def field_key(text: str) -> str:
     return " ".join(fast_fold(text).split())
 
 
+@lru_cache(maxsize=1 << 16)
+def value_key(text: str) -> str:
+    """``field_key`` remembered: names, subjects and class numbers recur across entries."""
+    return field_key(text)
+
+
 def compact_isbn(value: str) -> str:
     squeezed = re.sub(r"[\s\-]", "", value.upper())
     found = _ISBN.match(squeezed)
@@ -62,12 +72,12 @@ def compact_isbn(value: str) -> str:
 
 
 def _isbn10_check(nine: str) -> str:
-    rest = (11 - sum((10 - i) * int(d) for i, d in enumerate(nine)) % 11) % 11
+    rest = (11 - sum(map(mul, _ISBN10_WEIGHTS, map(int, nine))) % 11) % 11
     return "X" if rest == 10 else str(rest)
 
 
 def _isbn13_check(twelve: str) -> str:
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(twelve))
+    total = sum(map(mul, _ISBN13_WEIGHTS, map(int, twelve)))
     return str((10 - total % 10) % 10)
 
 
@@ -90,4 +100,4 @@ def keyword_key(index: str, value: str) -> str:
         return re.sub(r"[^0-9X]", "", value.upper())
     if index == "id":
         return value.strip()
-    return field_key(value)
+    return value_key(value)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 
 from normalizers.text import exact
 from search.document import CatalogDocument
-from search.sqlite_keys import fast_fold, field_key, isbn_forms, keyword_key
+from search.sqlite_keys import fast_fold, field_key, isbn_forms, keyword_key, value_key
 
 SqlRow = tuple[object, ...]
 ALL_LIBRARIES = "*"  # ``vals.lib`` of the per-entry copy of a holdings-derived value
@@ -43,9 +43,14 @@ class DocRows:
     holdings: list[SqlRow]
 
 
-def _texts(doc: CatalogDocument) -> dict[str, str]:
+def _isbn_keys(doc: CatalogDocument) -> list[tuple[str, list[str]]]:
+    """Each ISBN with its keys, computed once for the text and the value rows."""
+    return [(isbn, isbn_forms(isbn)) for isbn in doc.isbns]
+
+
+def _texts(doc: CatalogDocument, isbns: list[tuple[str, list[str]]]) -> dict[str, str]:
     other = (doc.responsibility, doc.place, doc.edition, *doc.notes, *doc.identifiers,
-             *doc.issns, *(form for isbn in doc.isbns for form in isbn_forms(isbn)))
+             *doc.issns, *(form for _, forms in isbns for form in forms))
     return {
         "title": "\n".join(doc.title_texts),
         "creator": "\n".join(doc.creators),
@@ -57,21 +62,27 @@ def _texts(doc: CatalogDocument) -> dict[str, str]:
     }
 
 
-def text_row(rowid: int, doc: CatalogDocument) -> SqlRow:
-    texts = _texts(doc)
-    return (rowid, *(fast_fold(t) for t in texts.values()), *(exact(t) for t in texts.values()))
+def text_row(rowid: int, doc: CatalogDocument,
+             isbns: list[tuple[str, list[str]]] | None = None) -> SqlRow:
+    texts = _texts(doc, _isbn_keys(doc) if isbns is None else isbns).values()
+    return (rowid, *(fast_fold(t) for t in texts), *(_exact(t) for t in texts))
 
 
-def _bib_values(doc: CatalogDocument) -> list[tuple[str, str, str]]:
+def _exact(text: str) -> str:
+    """``normalizers.text.exact``, skipping NFC for ASCII (most text; same result)."""
+    return text.lower() if text.isascii() else exact(text)
+
+
+def _bib_values(doc: CatalogDocument, isbns: list[tuple[str, list[str]]],
+                title_key: str) -> list[tuple[str, str, str]]:
     """(index, key, display) of every bibliographic value, duplicates included."""
-    found: list[tuple[str, str, str]] = [("title", field_key(doc.title), doc.title),
-                                         ("publisher", field_key(doc.publisher), doc.publisher),
-                                         ]
-    found += [("creator", field_key(v), v) for v in doc.creators]
-    found += [("subject", field_key(v), v) for v in doc.subjects]
-    found += [("series", field_key(v), v) for v in doc.series]
-    found += [("classification", field_key(v), v) for v in doc.classification]
-    found += [("isbn", form, v) for v in doc.isbns for form in isbn_forms(v)]
+    found: list[tuple[str, str, str]] = [("title", title_key, doc.title),
+                                         ("publisher", value_key(doc.publisher), doc.publisher)]
+    found += [("creator", value_key(v), v) for v in doc.creators]
+    found += [("subject", value_key(v), v) for v in doc.subjects]
+    found += [("series", value_key(v), v) for v in doc.series]
+    found += [("classification", value_key(v), v) for v in doc.classification]
+    found += [("isbn", form, v) for v, forms in isbns for form in forms]
     found += [("issn", keyword_key("issn", v), v) for v in doc.issns]
     found += [("identifier", keyword_key("identifier", v), v) for v in doc.identifiers]
     found += [("language", keyword_key("language", doc.language), doc.language),
@@ -81,9 +92,12 @@ def _bib_values(doc: CatalogDocument) -> list[tuple[str, str, str]]:
     return found
 
 
-def val_rows(rowid: int, doc: CatalogDocument) -> list[ValRow]:
+def val_rows(rowid: int, doc: CatalogDocument, isbns: list[tuple[str, list[str]]] | None = None,
+             title_key: str | None = None) -> list[ValRow]:
     rows: dict[tuple[str, str, str], ValRow] = {}
-    for index, key, display in _bib_values(doc):
+    for index, key, display in _bib_values(doc, _isbn_keys(doc) if isbns is None else isbns,
+                                           field_key(doc.title) if title_key is None
+                                           else title_key):
         if key:
             rows.setdefault((index, key, ""), (rowid, index, key, "", 0, display))
     for h in sorted(doc.holdings, key=lambda h: h.restricted):  # open holdings win
@@ -99,15 +113,16 @@ def val_rows(rowid: int, doc: CatalogDocument) -> list[ValRow]:
     return list(rows.values())
 
 
-def entry_row(rowid: int, doc: CatalogDocument) -> SqlRow:
+def entry_row(rowid: int, doc: CatalogDocument, title_key: str | None = None) -> SqlRow:
     public = int(not doc.holdings or any(not h.restricted for h in doc.holdings))
-    creator = doc.creators[0] if doc.creators else doc.responsibility
+    creator = value_key(doc.creators[0]) if doc.creators else field_key(doc.responsibility)
     return (rowid, doc.id, public, doc.year, doc.format, doc.language,
-            field_key(doc.title), field_key(creator), doc.added)
+            field_key(doc.title) if title_key is None else title_key, creator, doc.added)
 
 
 def doc_rows(rowid: int, doc: CatalogDocument) -> DocRows:
-    holdings = list(dict.fromkeys((rowid, h.library, int(h.restricted)) for h in doc.holdings))
-    return DocRows(entry_row(rowid, doc), (rowid, doc_json(doc)), text_row(rowid, doc),
-                   val_rows(rowid, doc),
-                   list(holdings))
+    holdings: list[SqlRow] = list(dict.fromkeys((rowid, h.library, int(h.restricted))
+                                                for h in doc.holdings))
+    isbns, title_key = _isbn_keys(doc), field_key(doc.title)
+    return DocRows(entry_row(rowid, doc, title_key), (rowid, doc_json(doc)),
+                   text_row(rowid, doc, isbns), val_rows(rowid, doc, isbns, title_key), holdings)

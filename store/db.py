@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 
-def open_store(path: Path) -> sqlite3.Connection:
+class StoreConnection(sqlite3.Connection):
+    """A store connection that remembers outbox marks: the outbox's last rowid at each point
+    where this process's ingest would once have drained the index (after every chunk of a
+    batch). ``app.indexer.drain_outbox`` takes them, so a batch of several chunks is
+    indexed in the same groups (and the same entry order) as chunk-by-chunk ingest."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outbox_marks: list[int] = []
+
+    def mark_outbox(self) -> None:
+        (last,) = self.execute("SELECT coalesce(max(rowid), 0) FROM index_outbox").fetchone()
+        self.outbox_marks.append(int(last))
+
+    def take_marks(self) -> list[int]:
+        marks, self.outbox_marks = self.outbox_marks, []
+        return marks
+
+
+def open_store(path: Path) -> StoreConnection:
     """Connect (creating the file and schema if needed). Autocommit off: use transaction()."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30,
+                           factory=StoreConnection)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -44,4 +66,13 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The UTC time to the second, ISO 8601 (formatted once per second: ingest asks often)."""
+    second = int(time.time())
+    cached_second, text = _last[0]
+    if second != cached_second:
+        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        _last[0] = (second, text)
+    return text
+
+
+_last: list[tuple[int, str]] = [(-1, "")]  # (second, its text), swapped as one object

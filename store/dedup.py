@@ -148,6 +148,10 @@ def list_overrides(conn: sqlite3.Connection) -> list[Override]:
     return [Override(r[0], (r[1], r[2]), (r[3], r[4]), r[5]) for r in rows]
 
 
+def has_overrides(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM dedup_overrides LIMIT 1").fetchone() is not None
+
+
 def blocked_ids(conn: sqlite3.Connection) -> frozenset[str]:
     return frozenset(f"{r[0]}:{r[1]}" for r in conn.execute(
         "SELECT kind, key FROM dedup_blocklist"))

@@ -81,6 +81,9 @@ def set_cluster(conn: sqlite3.Connection, record_id: int, cluster_id: str | None
 
 
 def queue_for_index(conn: sqlite3.Connection, cluster_ids: set[str]) -> None:
+    """Queue entries behind everything queued so far. The rowid is taken before REPLACE drops
+    an entry already queued, so it always grows (drain marks rely on that)."""
     stamp = now()
-    conn.executemany("INSERT OR REPLACE INTO index_outbox (cluster_id, queued_at) VALUES (?,?)",
+    conn.executemany("INSERT OR REPLACE INTO index_outbox (rowid, cluster_id, queued_at) VALUES "
+                     "((SELECT coalesce(max(rowid), 0) + 1 FROM index_outbox), ?, ?)",
                      [(c, stamp) for c in cluster_ids if c])

@@ -131,15 +131,15 @@ def to_iso2709(record: Record) -> bytes:
 
 def assemble_iso2709(leader: str, fields: list[tuple[str, bytes]]) -> bytes:
     """A record from encoded fields (each ending with the field terminator)."""
-    directory = bytearray()
-    body = bytearray()
+    entries = []
+    offset = 0
     for tag, encoded in fields:
-        directory += f"{tag[:3]:0>3}{len(encoded):04d}{len(body):05d}".encode("ascii")
-        body += encoded
+        entries.append(f"{tag[:3]:0>3}{len(encoded):04d}{offset:05d}")
+        offset += len(encoded)
+    directory = "".join(entries).encode("ascii")
     base = 24 + len(directory) + 1
-    total = base + len(body) + 1
-    return (fix_leader(leader, total, base).encode("ascii") + bytes(directory)
-            + bytes([FIELD_END]) + bytes(body) + bytes([RECORD_END]))
+    return b"".join([fix_leader(leader, base + offset + 1, base).encode("ascii"), directory,
+                     b"\x1e", *[encoded for _, encoded in fields], b"\x1d"])
 
 
 def encode_field(fld: Field) -> bytes:
@@ -157,7 +157,8 @@ def _field_bytes(fld: Field) -> bytes:
 def fix_leader(leader: str, total: int, base: int) -> str:
     """The leader with record length, base address and the fixed UTF-8/MARC21 positions."""
     lead = (leader + " " * 24)[:24]
-    lead = "".join(c if c.isascii() and c.isprintable() else " " for c in lead)
+    if not (lead.isascii() and lead.isprintable()):
+        lead = "".join(c if c.isascii() and c.isprintable() else " " for c in lead)
     return f"{min(total, 99999):05d}{lead[5:9]}a22{base:05d}{lead[17:20]}4500"
 
 

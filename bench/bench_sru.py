@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +51,10 @@ class SruWorker:
         self.client.close()
 
 
-def hit_counts(url: str) -> dict[str, int]:
+def hit_counts(url: str, queries: Sequence[BenchQuery] = QUERIES) -> dict[str, int]:
     counts = {}
     with httpx.Client(timeout=30, trust_env=False) as client:
-        for q in QUERIES:
+        for q in queries:
             body = client.get(url, params={**PARAMS, "query": q.cql}).content
             m = TOTAL_RE.search(body)
             counts[q.cql] = int(m.group(1)) if m else -1
@@ -78,11 +79,20 @@ def targets(server: UnioncatServer | None, zebra: bool) -> dict[str, str]:
     return urls
 
 
+def found_everywhere(urls: dict[str, str], queries: Sequence[BenchQuery]
+                     ) -> tuple[BenchQuery, ...]:
+    """The queries every server answers with at least one record (a load run counts an
+    empty answer as an error; a word one engine tokenizes differently is dropped)."""
+    counts = [hit_counts(url, queries) for url in urls.values()]
+    return tuple(q for q in queries if all(c[q.cql] > 0 for c in counts))
+
+
 def measure(urls: dict[str, str], concurrencies: tuple[int, ...], requests: int,
-            time_cap: float, repeat: int, pids: dict[str, int]) -> dict[str, Any]:
+            time_cap: float, repeat: int, pids: dict[str, int],
+            queries: Sequence[BenchQuery] = QUERIES) -> dict[str, Any]:
     result: dict[str, Any] = {"hits": {}, "runs": {}}
     for name, url in urls.items():
-        result["hits"][name] = hits = hit_counts(url)
+        result["hits"][name] = hits = hit_counts(url, queries) if queries is QUERIES else {}
         missing = [q for q, n in hits.items() if n <= 0]
         if missing:
             log(f"SRU {name}: no hits for {missing}")
@@ -93,7 +103,7 @@ def measure(urls: dict[str, str], concurrencies: tuple[int, ...], requests: int,
                     return SruWorker(u)
                 run_load(make, QUERIES, conc, 40, 10)  # warm-up
                 cpu = CpuMeter(pids.get(name))
-                res = run_load(make, QUERIES, conc, requests, time_cap)
+                res = run_load(make, queries, conc, requests, time_cap)
                 summary = cpu.annotate(res.summary())
                 log(f"SRU {name} c={conc} run {attempt + 1}: {summary}")
                 result["runs"].setdefault(f"{name}@{conc}", []).append(summary)

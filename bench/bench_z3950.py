@@ -10,6 +10,7 @@ Usage (standalone): ``python bench/bench_z3950.py DATA_DIR [--requests N] [--tim
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def targets(server: UnioncatServer | None, zebra: bool) -> dict[str, tuple[int, 
 
 def measure(servers: dict[str, tuple[int, str]], concurrencies: tuple[int, ...],
             requests: int, time_cap: float, repeat: int, pids: dict[str, int],
-            ) -> dict[str, Any]:
+            queries: Sequence[BenchQuery] = QUERIES) -> dict[str, Any]:
     result: dict[str, Any] = {"hits": {}, "runs": {}}
     for name, (port, db) in servers.items():
         result["hits"][name] = hit_counts(port, db)
@@ -76,7 +77,7 @@ def measure(servers: dict[str, tuple[int, str]], concurrencies: tuple[int, ...],
                     return Z3950Worker(p, d)
                 run_load(make, QUERIES, conc, 40, 10)  # warm-up
                 cpu = CpuMeter(pids.get(name))
-                summary = cpu.annotate(run_load(make, QUERIES, conc, requests,
+                summary = cpu.annotate(run_load(make, queries, conc, requests,
                                                 time_cap).summary())
                 log(f"Z39.50 {name} c={conc} run {attempt + 1}: {summary}")
                 result["runs"].setdefault(f"{name}@{conc}", []).append(summary)

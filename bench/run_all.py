@@ -38,6 +38,7 @@ from common import (
     zebra_index,
     zebra_indexed,
 )
+from queries import QUERIES, wide_queries
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,6 +57,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--serve-workers", type=int, default=1,
                         help="unioncat serve --workers N (zebrasrv forks per connection)")
     parser.add_argument("--no-zebra", action="store_true")
+    parser.add_argument("--queries", choices=("wide", "fixed"), default="wide",
+                        help="wide: distinct terms drawn from the records, each sent once "
+                             "per run (first-time searches); fixed: the 16 queries of "
+                             "bench/queries.py in rotation (earlier runs used these)")
+    parser.add_argument("--wide-per-kind", type=int, default=750,
+                        help="wide set: terms per kind (title, author, subject, ISBN)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="serve this data dir (with --skip-ingest) instead of "
                              "bench/out/data-N-dedup, e.g. a copy kept apart from other runs")
@@ -84,11 +91,18 @@ def serving(args: argparse.Namespace, with_zebra: bool) -> dict[str, Any]:
         conc = (4, 16)
         with ZebraServers() if with_zebra else contextlib.nullcontext():
             pids = bench_sru.server_pids(server)
-            results["sru"] = bench_sru.measure(bench_sru.targets(server, with_zebra), conc,
-                                               args.requests, args.time_cap, args.repeat, pids)
+            urls = bench_sru.targets(server, with_zebra)
+            queries = QUERIES
+            if args.queries == "wide":
+                drawn = wide_queries(path, args.wide_per_kind)
+                queries = bench_sru.found_everywhere(urls, drawn)
+                log(f"wide query set: {len(queries)} of {len(drawn)} found on every server")
+            results["queries"] = {"set": args.queries, "count": len(queries)}
+            results["sru"] = bench_sru.measure(urls, conc, args.requests, args.time_cap,
+                                               args.repeat, pids, queries)
             results["z3950"] = bench_z3950.measure(bench_z3950.targets(server, with_zebra),
                                                    conc, args.requests, args.time_cap,
-                                                   args.repeat, pids)
+                                                   args.repeat, pids, queries)
     finally:
         server.stop()
     return results

@@ -164,33 +164,35 @@ class SqliteFtsBackend:
 
     def _ranked_page(self, conn: sqlite3.Connection, request: SearchRequest,
                      compiled: Compiled, source: sqlite_read.Source) -> SearchResult:
-        """A relevance page of a one-MATCH query. bm25 runs over every hit (~2 µs each)
-        before any page can be cut, so a page after the first ranks once for the next
-        ones too: the first ``_RANKED_IDS`` ids in order are kept per query (keyed by the
-        write generation) and later pages (SRU startRecord, Z39.50 presents, the OPAC's
-        page 3) are cut from them. A first page takes only its own rows (a wider cut costs
-        ~10 % more on large result sets) and is always ranked afresh."""
+        """A relevance page of a one-MATCH query, from the query's ranked ids when this
+        process has them. bm25 runs over every hit (~2 µs each) before any page can be
+        cut, so the ranked ids and the total are kept per query and write generation (a
+        write anywhere makes them stale) for the same search again or its next pages (SRU
+        startRecord, Z39.50 presents, the OPAC's page 2): a first page keeps just its own
+        ids, a later page the first ``_RANKED_IDS``. Pages past those rank afresh."""
         end = request.start + request.size
-        if request.start == 0 or end > _RANKED_IDS:
+        if end > _RANKED_IDS:
             rowids, total = sqlite_read.ranked_rowids(conn, compiled, source, request.size,
                                                       request.start)
+            if total is None:
+                total = sqlite_read.count(conn, source)
         else:
-            ranked, counted = self._ranked_window(conn, compiled, source, request.scope)
-            rowids, total = ranked[request.start:end], counted or 0  # no rows: no hits
-        if total is None:
-            total = sqlite_read.count(conn, source)
+            ranked, total = self._ranked(conn, compiled, source, request.scope,
+                                         request.size if request.start == 0 else _RANKED_IDS)
+            rowids = ranked[request.start:end]
         return SearchResult(total=total,
                             hits=sqlite_read.documents(conn, rowids, request.scope))
 
-    def _ranked_window(self, conn: sqlite3.Connection, compiled: Compiled,
-                       source: sqlite_read.Source, scope: Scope
-                       ) -> tuple[list[int], int | None]:
+    def _ranked(self, conn: sqlite3.Connection, compiled: Compiled,
+                source: sqlite_read.Source, scope: Scope, want: int) -> tuple[list[int], int]:
+        """The first ``want`` ranked ids (or all, if fewer) and the total."""
         key = ("ranked", generation(conn), scope, compiled.match, compiled.exact_match)
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = sqlite_read.ranked_rowids(conn, compiled, source, _RANKED_IDS)
+        cached = cast(tuple[list[int], int] | None, self._cache.get(key))
+        if cached is None or (len(cached[0]) < want and len(cached[0]) < cached[1]):
+            ids, counted = sqlite_read.ranked_rowids(conn, compiled, source, want)
+            cached = (ids, counted or 0)  # from the first row on: no row means no hit
             self._remember(key, cached)
-        return cast(tuple[list[int], int | None], cached)
+        return cached
 
     def _search_all(self, conn: sqlite3.Connection, request: SearchRequest,
                     compiled: Compiled) -> SearchResult:

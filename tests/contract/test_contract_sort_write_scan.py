@@ -185,3 +185,15 @@ def test_a_later_page_sees_writes_made_after_the_first(loaded: SearchBackend) ->
     later = loaded.search(SearchRequest(query, start=2, size=10))
     assert later.total == first.total - 1
     assert gone not in [d.id for d in later.hits]
+
+
+def test_the_same_search_again_sees_every_write_in_between(loaded: SearchBackend) -> None:
+    query = term("any", "viet")
+    before = loaded.search(SearchRequest(query, size=3))
+    assert loaded.search(SearchRequest(query, size=3)) == before  # again: same answer
+    top = before.hits[0]
+    loaded.delete([top.id])
+    after = loaded.search(SearchRequest(query, size=3))
+    assert after.total == before.total - 1 and top.id not in [d.id for d in after.hits]
+    loaded.upsert([top])
+    assert loaded.search(SearchRequest(query, size=3)) == before

@@ -38,7 +38,8 @@ from common import (
     zebra_index,
     zebra_indexed,
 )
-from queries import QUERIES, wide_queries
+from queries import QUERIES
+from wide_cells import WideCells
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -92,17 +93,18 @@ def serving(args: argparse.Namespace, with_zebra: bool) -> dict[str, Any]:
         with ZebraServers() if with_zebra else contextlib.nullcontext():
             pids = bench_sru.server_pids(server)
             urls = bench_sru.targets(server, with_zebra)
-            queries = QUERIES
-            if args.queries == "wide":
-                drawn = wide_queries(path, args.wide_per_kind)
-                queries = bench_sru.found_everywhere(urls, drawn)
-                log(f"wide query set: {len(queries)} of {len(drawn)} found on every server")
-            results["queries"] = {"set": args.queries, "count": len(queries)}
-            results["sru"] = bench_sru.measure(urls, conc, args.requests, args.time_cap,
-                                               args.repeat, pids, queries)
-            results["z3950"] = bench_z3950.measure(bench_z3950.targets(server, with_zebra),
-                                                   conc, args.requests, args.time_cap,
-                                                   args.repeat, pids, queries)
+            z_targets = bench_z3950.targets(server, with_zebra)
+            if args.queries == "fixed":
+                results["queries"] = {"set": "fixed", "count": len(QUERIES)}
+                results["sru"] = bench_sru.measure(urls, conc, args.requests, args.time_cap,
+                                                   args.repeat, pids)
+                results["z3950"] = bench_z3950.measure(z_targets, conc, args.requests,
+                                                       args.time_cap, args.repeat, pids)
+            else:
+                cells = WideCells(args, urls, path, len(conc) * args.repeat * 2)
+                results["queries"] = cells.described()
+                results["sru"] = cells.measure(bench_sru.measure, urls, conc, pids)
+                results["z3950"] = cells.measure(bench_z3950.measure, z_targets, conc, pids)
     finally:
         server.stop()
     return results

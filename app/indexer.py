@@ -9,11 +9,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
+from typing import Protocol, runtime_checkable
 
+from app.entry_drafts import EntryDraft, stored_key
 from normalizers.bib import Bib
 from normalizers.documents import Member, build_document
 from search.backend import SearchBackend
 from search.document import CatalogDocument
+from search.sqlite_drafts import DraftedEntry
 from store.db import StoreConnection, transaction
 
 GROUPS_PER_WRITE = 4  # outbox groups sent to the backend in one call (one transaction)
@@ -26,6 +29,23 @@ WHERE r.deleted = 0 AND r.cluster_id IN ({marks})
 """
 
 
+_LIGHT_SQL = """
+SELECT r.id, r.source, r.local_id, r.raw_hash, r.call_number, r.restricted, r.first_seen,
+       r.updated_at, r.cluster_id, s.name, s.library_type, s.district, s.priority,
+       s.restricted AS source_restricted
+FROM records r JOIN sources s ON s.code = r.source
+WHERE r.deleted = 0 AND r.cluster_id IN ({marks}) ORDER BY r.cluster_id, r.id
+"""
+Entry = CatalogDocument | DraftedEntry
+
+
+@runtime_checkable
+class DraftSink(Protocol):
+    """A backend that takes entries as rows drafted ahead (``search.sqlite_drafts``)."""
+
+    def upsert_drafted(self, entries: Sequence[Entry]) -> None: ...
+
+
 def load_documents(conn: sqlite3.Connection, cluster_ids: Sequence[str]
                    ) -> dict[str, CatalogDocument]:
     """Build the entry of each cluster that still has live members."""
@@ -35,15 +55,53 @@ def load_documents(conn: sqlite3.Connection, cluster_ids: Sequence[str]
                         list(cluster_ids)).fetchall()
     groups: dict[str, list[Member]] = {}
     for row in rows:
-        groups.setdefault(row["cluster_id"], []).append(_member(row))
+        groups.setdefault(row["cluster_id"], []).append(_member(row, row["bib"], row["marc"]))
     return {cid: build_document(cid, members) for cid, members in groups.items()}
 
 
-def _member(row: sqlite3.Row) -> Member:
+def load_entries(conn: sqlite3.Connection, cluster_ids: Sequence[str],
+                 drafts: dict[int, object]) -> dict[str, Entry]:
+    """``load_documents``, taking the draft of a one-record entry when the store still
+    says what it was drafted from; bib and MARC are read only for the others."""
+    if not cluster_ids:
+        return {}
+    rows = conn.execute(_LIGHT_SQL.format(marks=",".join("?" * len(cluster_ids))),
+                        list(cluster_ids)).fetchall()
+    groups: dict[str, list[sqlite3.Row]] = {}
+    for row in rows:
+        groups.setdefault(row["cluster_id"], []).append(row)
+    drafted = {cid: _drafted(cid, members, drafts) for cid, members in groups.items()}
+    built = _build(conn, {cid: groups[cid] for cid, entry in drafted.items() if entry is None})
+    return {cid: entry or built[cid] for cid, entry in drafted.items()}
+
+
+def _drafted(cluster_id: str, members: list[sqlite3.Row],
+             drafts: dict[int, object]) -> DraftedEntry | None:
+    row = members[0]
+    draft = drafts.get(row["id"]) if len(members) == 1 else None
+    if not isinstance(draft, EntryDraft) or draft.key != stored_key(row):
+        return None
+    return DraftedEntry(cluster_id, row["first_seen"], row["updated_at"], draft.rows)
+
+
+def _build(conn: sqlite3.Connection, groups: dict[str, list[sqlite3.Row]]
+           ) -> dict[str, CatalogDocument]:
+    ids = [row["id"] for members in groups.values() for row in members]
+    content: dict[int, tuple[str, bytes]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        content.update((r[0], (r[1], r[2])) for r in conn.execute(
+            f"SELECT id, bib, marc FROM records WHERE id IN ({','.join('?' * len(chunk))})",
+            chunk))
+    return {cid: build_document(cid, [_member(row, *content[row["id"]]) for row in members])
+            for cid, members in groups.items()}
+
+
+def _member(row: sqlite3.Row, bib: str, marc: bytes) -> Member:
     return Member(record_id=row["id"], source=row["source"], library_name=row["name"],
                   library_type=row["library_type"], district=row["district"],
                   priority=row["priority"], local_id=row["local_id"],
-                  bib=Bib.loads(row["bib"]), marc=row["marc"], call_number=row["call_number"],
+                  bib=Bib.loads(bib), marc=marc, call_number=row["call_number"],
                   restricted=bool(row["restricted"] or row["source_restricted"]),
                   first_seen=row["first_seen"], updated_at=row["updated_at"])
 
@@ -56,16 +114,23 @@ def drain_outbox(conn: sqlite3.Connection, backend: SearchBackend, batch_size: i
     mark), each group's documents in cluster-id order: that order gives the entries their
     places in the backend. Up to ``GROUPS_PER_WRITE`` groups go to the backend in one call,
     since each backend write (a transaction) has a fixed cost."""
+    drafts = conn.take_drafts() if isinstance(conn, StoreConnection) else {}
+    sink = backend if drafts and isinstance(backend, DraftSink) else None
     sent = 0
     for groups in _written_together(_queued(conn, batch_size)):
-        docs: list[CatalogDocument] = []
+        entries: list[Entry] = []
         gone: list[str] = []
         for cluster_ids in groups:
-            found = load_documents(conn, cluster_ids)
-            docs += found.values()
+            found = (load_entries(conn, cluster_ids, drafts) if sink
+                     else load_documents(conn, cluster_ids))
+            entries += found.values()
             gone += [cid for cid in cluster_ids if cid not in found]
-        if docs:
-            backend.upsert(docs)
+        if sink:
+            sink.upsert_drafted(entries)
+        else:
+            docs = [e for e in entries if isinstance(e, CatalogDocument)]
+            if docs:
+                backend.upsert(docs)
         if gone:
             backend.delete(gone)
         done = [cid for cluster_ids in groups for cid in cluster_ids]

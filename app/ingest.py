@@ -18,9 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing import get_context
+from typing import Literal
 
+from app.entry_drafts import EntryDraft, draft_entry
 from harvesters.raw import RawRecord
-from normalizers.bib import bib_from_record
+from normalizers.bib import Bib, bib_from_record
 from normalizers.clustering import Clusterer
 from normalizers.holdings import call_number
 from normalizers.marc import MarcError, to_iso2709
@@ -73,21 +75,25 @@ class Prepared:
     deleted: bool = False
     record: NormalizedRecord | None = None
     error: str | None = None
+    draft: EntryDraft | None = None  # the entry it would found alone, when asked for
 
 
-def prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str) -> Prepared:
+def prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str,
+            draft_for: Source | None = None) -> Prepared:
     """Everything about one record that needs no store: pure, so it can run in a worker.
+    With ``draft_for`` (the record's source), also draft its one-record entry.
 
     Whatever goes wrong with one record sets that record aside; the batch goes on."""
     try:
-        return _prepare(raw, holdings_field, restricted, source)
+        return _prepare(raw, holdings_field, restricted, source, draft_for)
     except Exception as error:  # a bug meets odd data: keep the bytes and the reason
         log.exception("record %s at %d could not be normalized", raw.origin, raw.position)
         return Prepared(raw, error=f"could not be normalized ({type(error).__name__}: "
                                    f"{error}); report this record to the unioncat team")
 
 
-def _prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str) -> Prepared:
+def _prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str,
+             draft_for: Source | None) -> Prepared:
     if raw.deleted and raw.local_id:
         return Prepared(raw, raw.local_id, deleted=True)
     try:
@@ -102,18 +108,28 @@ def _prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str)
     if record.leader[5:6] == "d" or raw.deleted:
         return Prepared(raw, local_id, deleted=True)
     bib = bib_from_record(record)
-    return Prepared(raw, local_id, record=NormalizedRecord(
+    normalized = NormalizedRecord(
         source=source, local_id=local_id, raw=raw.data,
         raw_hash=hashlib.sha1(raw.data).hexdigest(), marc=to_iso2709(record),
         bib_json=bib.dumps(), profile_json=profile_of(record, bib).dumps(),
         repairs=tuple(decoded.repairs),
         call_number=call_number(record, holdings_field), restricted=restricted,
-        datestamp=raw.datestamp))
+        datestamp=raw.datestamp)
+    return Prepared(raw, local_id, record=normalized,
+                    draft=_draft(normalized, bib, draft_for) if draft_for else None)
+
+
+def _draft(record: NormalizedRecord, bib: Bib, source: Source) -> EntryDraft | None:
+    try:
+        return draft_entry(record, bib, source)
+    except Exception:  # no shortcut then: the drain builds the entry (and reports the error)
+        log.exception("entry of record %s could not be drafted", record.local_id)
+        return None
 
 
 def prepare_many(raws: list[RawRecord], holdings_field: str, restricted: bool,
-                 source: str) -> list[Prepared]:
-    return [prepare(raw, holdings_field, restricted, source) for raw in raws]
+                 source: str, draft_for: Source | None = None) -> list[Prepared]:
+    return [prepare(raw, holdings_field, restricted, source, draft_for) for raw in raws]
 
 
 def apply_batch(conn: sqlite3.Connection, source: Source, raws: Iterable[RawRecord],
@@ -153,6 +169,8 @@ def _apply_one(conn: sqlite3.Connection, source: Source, item: Prepared,
     if change == "unchanged":
         counts.unchanged += 1
         return set()
+    if item.draft is not None and isinstance(conn, StoreConnection):
+        conn.drafts[record_id] = item.draft
     counts.added += change == "added"
     counts.updated += change == "updated"
     return clusterer.place(conn, record_id, item.record.profile_json)
@@ -169,6 +187,9 @@ def _delete(conn: sqlite3.Connection, source: Source, local_id: str, datestamp: 
 
 
 CHUNK = 500  # records per parse job, and per outbox group one drain used to index
+WAIT_SIGNIFICANT = 0.02  # seconds the writer may wait for parsed chunks per commit
+BALANCE_STEP = 0.125  # change of ``_Balance.value`` per commit
+BALANCE_START = 0.0  # tests start at 1.0 (every chunk drafted)
 
 
 def ingest_records(conn: sqlite3.Connection, source: Source, raws: Iterable[RawRecord],
@@ -185,16 +206,23 @@ def ingest_records(conn: sqlite3.Connection, source: Source, raws: Iterable[RawR
     """
     size = min(CHUNK, max(batch_size, 1))
     per_commit = max(batch_size // size, 1)
-    if after_batch is not None and not isinstance(conn, StoreConnection):
+    marks = isinstance(conn, StoreConnection)
+    if after_batch is not None and not marks:
         per_commit = 1
+    # Drafted entries are kept only until the drain that follows each commit.
+    balance = _Balance(workers > 0, after_batch is not None and marks, BALANCE_START)
     total = IngestCounts()
     args = (source.holdings_field, source.restricted, source.code)
     with _preparer(workers) as submit:
         pending: deque[Future[list[Prepared]]] = deque()
         for chunk in _batches(iter(raws), size):
-            pending.append(submit(prepare_many, chunk, *args))
+            plan = balance.plan()
+            job = _inline if plan == "inline" else submit
+            pending.append(job(prepare_many, chunk, *args, source if plan == "draft" else None))
             if len(pending) == 2 * per_commit:
+                started = time.perf_counter()
                 group = [pending.popleft().result() for _ in range(per_commit)]
+                balance.adjust(waited=time.perf_counter() - started > WAIT_SIGNIFICANT)
                 _commit(conn, source, group, clusterer, total, after_batch)
         while pending:
             group = [pending.popleft().result() for _ in range(min(per_commit, len(pending)))]
@@ -215,16 +243,44 @@ def _commit(conn: sqlite3.Connection, source: Source, chunks: list[list[Prepared
         after_batch(total)
 
 
+@dataclass
+class _Balance:
+    """Shares the work between the single writer and the parse workers, from whether the
+    writer had to wait for parsed chunks at its last commit. ``value`` > 0: that share of
+    chunks also gets its one-record entries drafted by the workers (``app.entry_drafts``),
+    taking work off the writer; < 0: the writer parses that share itself (it would only
+    wait otherwise). Off without workers."""
+
+    enabled: bool
+    drafts: bool  # whether drafted entries reach the drain (see ``ingest_records``)
+    value: float = 0.0
+    credit: float = 0.0
+
+    def plan(self) -> Literal["inline", "plain", "draft"]:
+        self.credit += abs(self.value)
+        if not self.enabled or self.credit < 1.0:
+            return "plain"
+        self.credit -= 1.0
+        return "draft" if self.value > 0 else "inline"
+
+    def adjust(self, waited: bool) -> None:
+        if self.enabled:
+            moved = self.value + (-BALANCE_STEP if waited else BALANCE_STEP)
+            self.value = min(1.0 if self.drafts else 0.0, max(-1.0, moved))
+
+
+def _inline(fn: Callable[..., list[Prepared]], *args: object) -> Future[list[Prepared]]:
+    """Run ``fn`` here and now, as a done Future."""
+    done: Future[list[Prepared]] = Future()
+    done.set_result(fn(*args))
+    return done
+
+
 @contextmanager
 def _preparer(workers: int) -> Iterator[Callable[..., Future[list[Prepared]]]]:
     """``submit(fn, *args)`` in a process pool, or inline (a done Future) without workers."""
     if workers <= 0:
-        def inline(fn: Callable[..., list[Prepared]], *args: object) -> Future[list[Prepared]]:
-            done: Future[list[Prepared]] = Future()
-            done.set_result(fn(*args))
-            return done
-
-        yield inline
+        yield _inline
         return
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
         yield pool.submit

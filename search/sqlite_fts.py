@@ -26,6 +26,7 @@ from search.document import (
 )
 from search.query import MatchAll, ScanRequest, Scope, SearchRequest
 from search.sqlite_compile import Compiled, compile_query
+from search.sqlite_drafts import DraftedEntry
 from search.sqlite_rows import doc_rows
 from search.sqlite_schema import (
     READER_CACHE_KIB,
@@ -95,13 +96,19 @@ class SqliteFtsBackend:
 
     # --- writes -----------------------------------------------------------------------
     def upsert(self, docs: Sequence[CatalogDocument]) -> None:
-        latest = list({doc.id: doc for doc in docs}.values())
+        self.upsert_drafted(docs)
+
+    def upsert_drafted(self, entries: Sequence[CatalogDocument | DraftedEntry]) -> None:
+        """``upsert``, where an entry may come as rows drafted ahead (``sqlite_drafts``)."""
+        latest = list({doc.id: doc for doc in entries}.values())
         if not latest:
             return
         with self._write() as conn:
             self._remove(conn, [doc.id for doc in latest])
             (top,) = conn.execute("SELECT coalesce(max(rowid), 0) FROM entries").fetchone()
-            rows = [doc_rows(top + i + 1, doc) for i, doc in enumerate(latest)]
+            rows = [doc_rows(top + i + 1, doc) if isinstance(doc, CatalogDocument)
+                    else doc.rows.bind(top + i + 1, doc.id, doc.added, doc.updated)
+                    for i, doc in enumerate(latest)]
             conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              [r.entry for r in rows])
             conn.executemany("INSERT INTO docs VALUES (?, ?)", [r.json for r in rows])

@@ -13,14 +13,17 @@ from typing import Any
 
 
 class StoreConnection(sqlite3.Connection):
-    """A store connection that remembers outbox marks: the outbox's last rowid at each point
-    where this process's ingest would once have drained the index (after every chunk of a
-    batch). ``app.indexer.drain_outbox`` takes them, so a batch of several chunks is
-    indexed in the same groups (and the same entry order) as chunk-by-chunk ingest."""
+    """A store connection that remembers, for the next ``app.indexer.drain_outbox``:
+
+    * outbox marks: the outbox's last rowid at each point where this process's ingest would
+      once have drained the index (after every chunk of a batch), so a batch of several
+      chunks is indexed in the same groups (and the same entry order) as chunk by chunk;
+    * entry drafts (``app.entry_drafts``) of the records this process just stored."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.outbox_marks: list[int] = []
+        self.drafts: dict[int, object] = {}  # record id -> app.entry_drafts.EntryDraft
 
     def mark_outbox(self) -> None:
         (last,) = self.execute("SELECT coalesce(max(rowid), 0) FROM index_outbox").fetchone()
@@ -29,6 +32,10 @@ class StoreConnection(sqlite3.Connection):
     def take_marks(self) -> list[int]:
         marks, self.outbox_marks = self.outbox_marks, []
         return marks
+
+    def take_drafts(self) -> dict[int, object]:
+        drafts, self.drafts = self.drafts, {}
+        return drafts
 
 
 def open_store(path: Path) -> StoreConnection:

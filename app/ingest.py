@@ -233,6 +233,9 @@ def ingest_records(conn: sqlite3.Connection, source: Source, raws: Iterable[RawR
 def _commit(conn: sqlite3.Connection, source: Source, chunks: list[list[Prepared]],
             clusterer: Clusterer, total: IngestCounts,
             after_batch: Callable[[IngestCounts], None] | None) -> None:
+    if isinstance(conn, StoreConnection):  # not taken by a drain since the last commit:
+        conn.take_marks()  # ``after_batch`` does not drain here, so they would go stale
+        conn.take_drafts()
     with transaction(conn):
         for items in chunks:
             total.add(apply_prepared(conn, source, items, clusterer))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 from normalizers.bib import Bib
 from search.document import CatalogDocument, Holding
@@ -100,9 +102,6 @@ def _holding(member: Member) -> Holding:
                    restricted=member.restricted)
 
 
-def _union(groups: object) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for group in groups:  # type: ignore[attr-defined]
-        for value in group:
-            seen.setdefault(value, None)
-    return tuple(seen)
+def _union(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    """Every value once, in order of first appearance."""
+    return tuple(dict.fromkeys(chain.from_iterable(groups)))

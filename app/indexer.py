@@ -114,7 +114,9 @@ def drain_outbox(conn: sqlite3.Connection, backend: SearchBackend, batch_size: i
     mark), each group's documents in cluster-id order: that order gives the entries their
     places in the backend. Up to ``GROUPS_PER_WRITE`` groups go to the backend in one call,
     since each backend write (a transaction) has a fixed cost."""
-    drafts = conn.take_drafts() if isinstance(conn, StoreConnection) else {}
+    drafts: dict[int, object] = {}
+    if isinstance(conn, StoreConnection):
+        drafts, conn.drafts_wanted = conn.take_drafts(), isinstance(backend, DraftSink)
     sink = backend if drafts and isinstance(backend, DraftSink) else None
     sent = 0
     for groups in _written_together(_queued(conn, batch_size)):

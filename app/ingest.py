@@ -222,7 +222,8 @@ def ingest_records(conn: sqlite3.Connection, source: Source, raws: Iterable[RawR
             if len(pending) == 2 * per_commit:
                 started = time.perf_counter()
                 group = [pending.popleft().result() for _ in range(per_commit)]
-                balance.adjust(waited=time.perf_counter() - started > WAIT_SIGNIFICANT)
+                balance.adjust(time.perf_counter() - started > WAIT_SIGNIFICANT,
+                               isinstance(conn, StoreConnection) and conn.drafts_wanted)
                 _commit(conn, source, group, clusterer, total, after_batch)
         while pending:
             group = [pending.popleft().result() for _ in range(min(per_commit, len(pending)))]
@@ -235,7 +236,8 @@ def _commit(conn: sqlite3.Connection, source: Source, chunks: list[list[Prepared
             after_batch: Callable[[IngestCounts], None] | None) -> None:
     if isinstance(conn, StoreConnection):  # not taken by a drain since the last commit:
         conn.take_marks()  # ``after_batch`` does not drain here, so they would go stale
-        conn.take_drafts()
+        if conn.take_drafts():
+            conn.drafts_wanted = False
     with transaction(conn):
         for items in chunks:
             total.add(apply_prepared(conn, source, items, clusterer))
@@ -255,7 +257,7 @@ class _Balance:
     wait otherwise). Off without workers."""
 
     enabled: bool
-    drafts: bool  # whether drafted entries reach the drain (see ``ingest_records``)
+    drafts: bool  # whether drafted entries can reach the drain (see ``ingest_records``)
     value: float = 0.0
     credit: float = 0.0
 
@@ -266,10 +268,11 @@ class _Balance:
         self.credit -= 1.0
         return "draft" if self.value > 0 else "inline"
 
-    def adjust(self, waited: bool) -> None:
+    def adjust(self, waited: bool, backend_takes_drafts: bool) -> None:
         if self.enabled:
             moved = self.value + (-BALANCE_STEP if waited else BALANCE_STEP)
-            self.value = min(1.0 if self.drafts else 0.0, max(-1.0, moved))
+            drafts = self.drafts and backend_takes_drafts
+            self.value = min(1.0 if drafts else 0.0, max(-1.0, moved))
 
 
 def _inline(fn: Callable[..., list[Prepared]], *args: object) -> Future[list[Prepared]]:

@@ -24,6 +24,7 @@ class StoreConnection(sqlite3.Connection):
         super().__init__(*args, **kwargs)
         self.outbox_marks: list[int] = []
         self.drafts: dict[int, object] = {}  # record id -> app.entry_drafts.EntryDraft
+        self.drafts_wanted = True  # False once a drain's backend could not take them
 
     def mark_outbox(self) -> None:
         (last,) = self.execute("SELECT coalesce(max(rowid), 0) FROM index_outbox").fetchone()

@@ -117,3 +117,31 @@ def test_a_draft_the_store_no_longer_matches_is_not_used(
     assert names == {"Thư viện mới"}
     backend.close()
     conn.close()
+
+
+class _PlainBackend:
+    """A backend without ``upsert_drafted`` (as OpenSearch): it gets whole documents."""
+
+    def __init__(self, inner: SqliteFtsBackend) -> None:
+        self.inner = inner
+
+    def upsert(self, docs: Any) -> None:
+        self.inner.upsert(docs)
+
+    def delete(self, ids: Any) -> None:
+        self.inner.delete(ids)
+
+
+def test_no_drafts_for_a_backend_that_cannot_take_them(tmp_path: Path) -> None:
+    conn = open_store(tmp_path / "store.sqlite")
+    backend = _PlainBackend(SqliteFtsBackend(tmp_path / "index.sqlite"))
+    drain_outbox(conn, backend)  # type: ignore[arg-type]
+    assert not conn.drafts_wanted
+    balance = app.ingest._Balance(True, True, 0.0)
+    for _ in range(4):
+        balance.adjust(waited=False, backend_takes_drafts=conn.drafts_wanted)
+    assert balance.value == 0.0 and balance.plan() == "plain"
+    balance.adjust(waited=False, backend_takes_drafts=True)
+    assert balance.value > 0.0
+    backend.inner.close()
+    conn.close()

@@ -20,6 +20,7 @@ from normalizers.marc import MARCXML_NS, decode_field, field_xml, fix_leader, xm
 
 # What XML text cannot carry as is, besides the subfield delimiter (split off first).
 _SPECIAL = re.compile("[&<>\"\x00-\x08\x0b\x0c\x0e-\x1e\ufffe\uffff]")
+_SPECIAL_IN_BODY = re.compile("[&<>\"\x00-\x08\x0b\x0c\x0e-\x1d\ufffe\uffff]")  # 1e: field ends
 _MAX_OFFSET = 99999  # five directory digits
 _PLAIN_INDICATORS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
 
@@ -43,19 +44,21 @@ def marcxml(data: bytes, extra: Sequence[str]) -> str | None:
     if frame is None:
         return None
     leader, tags, body = frame
-    fields = body.decode("utf-8", "replace").split("\x1e")
+    text = body.decode("utf-8", "replace")
+    fields = text.split("\x1e")
     if len(fields) != len(tags) + 1 or fields[-1] or "852" in tags:
         return None
+    clean = not _SPECIAL_IN_BODY.search(text)  # one scan: then no field needs escaping
     parts = [f'<record xmlns="{MARCXML_NS}"><leader>{xml_text(leader)}</leader>']
-    parts += [_field_xml(tag, raw) for tag, raw in zip(tags, fields[:-1], strict=True)]
+    parts += [_field_xml(tag, raw, clean) for tag, raw in zip(tags, fields[:-1], strict=True)]
     parts += extra
     parts.append("</record>")
     return "".join(parts)
 
 
-def _field_xml(tag: str, raw: str) -> str:
+def _field_xml(tag: str, raw: str, clean: bool) -> str:
     if (tag >= "010" and tag.isalnum() and raw[2:3] == "\x1f" and raw[0] in _PLAIN_INDICATORS
-            and raw[1] in _PLAIN_INDICATORS and not _SPECIAL.search(raw)):
+            and raw[1] in _PLAIN_INDICATORS and (clean or not _SPECIAL.search(raw))):
         # The common case: a data field with two plain indicators and clean subfields.
         subfields = "".join([f'<subfield code="{chunk[0]}">{chunk[1:]}</subfield>'
                              for chunk in raw[3:].split("\x1f") if chunk])

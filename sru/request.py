@@ -9,6 +9,7 @@ scan, otherwise explain).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -90,10 +91,13 @@ def negotiate(requested: str, default: Version) -> tuple[Version, SRUDiagnostic 
     return best, None
 
 
+_UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
 def clean(text: str) -> str:
-    """Lone surrogates and control characters (not XML text, not search text) removed."""
-    return "".join(c if (c in "\t\n\r" or ord(c) >= 0x20) and not 0xD800 <= ord(c) <= 0xDFFF
-                   else " " for c in text)
+    """Lone surrogates and control characters (not XML text, not search text) replaced by
+    spaces."""
+    return _UNCLEAN.sub(" ", text)
 
 
 def read_params(params: Mapping[str, str], *, method: str, body: bytes,

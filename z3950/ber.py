@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 UNIVERSAL = 0
 APPLICATION = 1
@@ -255,6 +256,7 @@ def encode_int(value: int) -> bytes:
     return value.to_bytes(size, "big", signed=True)
 
 
+@lru_cache(maxsize=256)  # a handful of OIDs, encoded for every record sent
 def encode_oid(dotted: str) -> bytes:
     arcs = [int(a) for a in dotted.split(".")]
     if len(arcs) < 2:
@@ -284,6 +286,7 @@ def tlv(cls: int, constructed: bool, tag: int, content: bytes) -> bytes:
     return _tag_bytes(cls, constructed, tag) + _length_bytes(len(content)) + content
 
 
+@lru_cache(maxsize=1024)  # a few dozen distinct tags, dozens of TLVs per response
 def _tag_bytes(cls: int, constructed: bool, tag: int) -> bytes:
     lead = (cls << 6) | (0x20 if constructed else 0)
     if tag < 0x1F:

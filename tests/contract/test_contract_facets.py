@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from normalizers.text import fold
 from search.backend import SearchBackend
-from search.document import FacetCount
+from search.document import CatalogDocument, FacetCount, Holding
 from search.query import PUBLIC, MatchAll, Query, Scope, SearchRequest
 
 from .catalog import PUBLIC_IDS
@@ -88,10 +89,6 @@ def test_a_value_split_over_display_variants_is_counted_whole(backend: SearchBac
     """Thirteen entries give one subject key thirteen display forms; twelve other subjects
     have two entries each. The subject facet is the key's 13, shown in one of its forms
     (an engine that counted display forms would rank the variants last and drop them)."""
-    from search.document import CatalogDocument, Holding
-
-    from normalizers.text import fold
-
     variants = [f"{w}{a}r" for w in "Ww" for a in "aàáâãäåāă"][:13]
     held = (Holding("VN-DT-001"),)
     docs = [CatalogDocument(id=f"v{i}", title=f"Variant {i}", subjects=(v,), holdings=held)

@@ -31,7 +31,7 @@ from common import (
     write_json,
 )
 from loadgen import run_load
-from queries import QUERIES
+from queries import wide_queries
 
 INGEST_TARGET_MB = 500
 SERVE_TARGET_MB = 400
@@ -59,17 +59,21 @@ def ingest_peak(path: Path, target: Path, records: int) -> dict[str, Any]:
             "summary": timed.stdout.strip().splitlines()[-1:]}
 
 
-def serve_rss(target: Path, warmup: int) -> dict[str, Any]:
+def serve_rss(target: Path, warmup: int, source: Path) -> dict[str, Any]:
+    """RSS after ``warmup`` SRU and ``warmup`` Z39.50 first-time searches (distinct terms
+    drawn from ``source``, so the page cache fills as it would in service)."""
     from bench_sru import SruWorker
     from bench_z3950 import Z3950Worker
 
+    queries = wide_queries(source, -(-2 * warmup // 4))
     server = UnioncatServer(target, OUT / "serve-memory.log")
     server.start()
     try:
         idle = proc_status(server.pid, "VmRSS")
         url = f"http://127.0.0.1:{server.http_port}/sru"
-        sru = run_load(lambda: SruWorker(url), QUERIES, 4, warmup, 300)
-        z = run_load(lambda: Z3950Worker(server.z3950_port, "union"), QUERIES, 4, warmup, 300)
+        sru = run_load(lambda: SruWorker(url), queries[:warmup], 4, warmup, 300)
+        z = run_load(lambda: Z3950Worker(server.z3950_port, "union"), queries[warmup:], 4,
+                     warmup, 300)
         rss, hwm = proc_status(server.pid, "VmRSS"), proc_status(server.pid, "VmHWM")
     finally:
         server.stop()
@@ -93,7 +97,7 @@ def run(records: int | None = None, serve_only: bool = False, warmup: int = 300,
         result["ingest"] = ingest_peak(path, target, n)
         log(f"memory: ingest {result['ingest']}")
     if serve_only or not result["ingest"]["returncode"]:
-        result["serve"] = serve_rss(target, warmup)
+        result["serve"] = serve_rss(target, warmup, path)
         log(f"memory: serve {result['serve']['rss_after_warmup_mb']} MB after warm-up")
     write_json(f"memory-{n}.json", result)
     return result

@@ -20,7 +20,7 @@ class Z3950Settings:
     max_connections: int = 100
     preferred_message_size: int = 4 * 1024 * 1024  # ceiling for the negotiated value
     exceptional_record_size: int = 8 * 1024 * 1024
-    max_result_set: int = 5000  # entry ids held per result set
+    max_result_set: int = 5000  # positions a present may ask for in one result set
     max_result_sets: int = 20  # named result sets per connection
     max_scan_terms: int = 200
     reuse_port: bool = False  # several serving processes share the port (SO_REUSEPORT)

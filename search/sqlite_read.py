@@ -129,7 +129,7 @@ def page(conn: sqlite3.Connection, request: SearchRequest, compiled: Compiled,
         f" ORDER BY {order} LIMIT ? OFFSET ?",
         [*source.params, *order_params, max(request.size, 0),
          max(request.start, 0)])]
-    return _documents(conn, rowids, request.scope)
+    return documents(conn, rowids, request.scope)
 
 
 def ranked_rowids(conn: sqlite3.Connection, compiled: Compiled, source: Source, limit: int,
@@ -153,11 +153,6 @@ def ranked_rowids(conn: sqlite3.Connection, compiled: Compiled, source: Source, 
 
 def documents(conn: sqlite3.Connection, rowids: list[int], scope: Scope
               ) -> list[CatalogDocument]:
-    return _documents(conn, rowids, scope)
-
-
-def _documents(conn: sqlite3.Connection, rowids: list[int], scope: Scope
-               ) -> list[CatalogDocument]:
     """The entries with these rowids, in this order, as ``scope`` sees them."""
     texts = dict(conn.execute(
         f"SELECT rowid, json FROM docs WHERE rowid IN ({', '.join('?' * len(rowids))})", rowids))

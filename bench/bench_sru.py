@@ -8,13 +8,12 @@ and Zebra registers built from the same file. Usage (standalone):
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import httpx
+import standalone
 from common import (
     ZEBRA_DB,
     ZEBRA_PORTS,
@@ -22,9 +21,7 @@ from common import (
     UnioncatServer,
     ZebraServers,
     log,
-    machine,
     ratio,
-    write_json,
 )
 from loadgen import run_load
 from queries import QUERIES, BenchQuery
@@ -128,42 +125,8 @@ def summarize(runs: dict[str, list[dict[str, Any]]], concurrencies: tuple[int, .
     return out
 
 
-def run(data_dir: Path | None, requests: int, time_cap: float, repeat: int = 1,
-        concurrencies: tuple[int, ...] = (4, 16), zebra: bool = True,
-        server: UnioncatServer | None = None) -> dict[str, Any]:
-    """Measure against a running ``server`` or one started over ``data_dir``."""
-    own = server is None and data_dir is not None
-    if own:
-        assert data_dir is not None
-        server = UnioncatServer(data_dir, data_dir.parent / "serve-sru.log")
-        server.start()
-    try:
-        if zebra:
-            with ZebraServers():
-                result = measure(targets(server, True), concurrencies, requests, time_cap,
-                                 repeat, server_pids(server))
-        else:
-            result = measure(targets(server, False), concurrencies, requests, time_cap, repeat,
-                             server_pids(server))
-    finally:
-        if own and server is not None:
-            server.stop()
-    result["machine"] = machine()
-    write_json("sru.json", result)
-    return result
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("data_dir", type=Path)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--time-cap", type=float, default=30)
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--no-zebra", action="store_true")
-    args = parser.parse_args()
-    result = run(args.data_dir, args.requests, args.time_cap, args.repeat,
-                 zebra=not args.no_zebra)
-    print(result["summary"])
+    standalone.main(__doc__, "sru", measure, targets, server_pids)
 
 
 if __name__ == "__main__":

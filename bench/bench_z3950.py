@@ -9,21 +9,17 @@ Usage (standalone): ``python bench/bench_z3950.py DATA_DIR [--requests N] [--tim
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
+import standalone
 from bench_sru import server_pids, summarize
 from common import (
     ZEBRA_DB,
     ZEBRA_PORTS,
     CpuMeter,
     UnioncatServer,
-    ZebraServers,
     log,
-    machine,
-    write_json,
 )
 from loadgen import run_load
 from queries import QUERIES, BenchQuery
@@ -85,41 +81,8 @@ def measure(servers: dict[str, tuple[int, str]], concurrencies: tuple[int, ...],
     return result
 
 
-def run(data_dir: Path | None, requests: int, time_cap: float, repeat: int = 1,
-        concurrencies: tuple[int, ...] = (4, 16), zebra: bool = True,
-        server: UnioncatServer | None = None) -> dict[str, Any]:
-    own = server is None and data_dir is not None
-    if own:
-        assert data_dir is not None
-        server = UnioncatServer(data_dir, data_dir.parent / "serve-z3950.log")
-        server.start()
-    try:
-        if zebra:
-            with ZebraServers():
-                result = measure(targets(server, True), concurrencies, requests, time_cap,
-                                 repeat, server_pids(server))
-        else:
-            result = measure(targets(server, False), concurrencies, requests, time_cap, repeat,
-                             server_pids(server))
-    finally:
-        if own and server is not None:
-            server.stop()
-    result["machine"] = machine()
-    write_json("z3950.json", result)
-    return result
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("data_dir", type=Path)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--time-cap", type=float, default=30)
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--no-zebra", action="store_true")
-    args = parser.parse_args()
-    result = run(args.data_dir, args.requests, args.time_cap, args.repeat,
-                 zebra=not args.no_zebra)
-    print(result["summary"])
+    standalone.main(__doc__, "z3950", measure, targets, server_pids)
 
 
 if __name__ == "__main__":

@@ -4,13 +4,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PACKAGES := yaz idzebra-2.0 idzebra-2.0-examples libyaz-dev
+# libsqlite3-dev: headers for search/_rank.c (bm25 with remembered row sizes)
+DEBIAN_PACKAGES := yaz idzebra-2.0 idzebra-2.0-examples libyaz-dev libsqlite3-dev
 OPENSEARCH_PORT ?= 9250
 PYTEST_ARGS ?=
 
 .PHONY: install run demo serve test check lint typecheck system-deps opensearch opensearch-stop bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py search/_rank.c
 	@command -v python3 >/dev/null || { echo "Python 3.11+ is needed"; exit 1; }
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
@@ -55,7 +56,7 @@ opensearch-stop:
 	OPENSEARCH_DEV_PORT=$(OPENSEARCH_PORT) deploy/opensearch-dev/stop.sh
 
 # The whole suite: lint, types, and every test against both search engines.
-test: install system-deps
+test: system-deps install
 	$(MAKE) --no-print-directory check
 	@url=$$(OPENSEARCH_DEV_PORT=$(OPENSEARCH_PORT) OPENSEARCH_DEV_FRESH=1 deploy/opensearch-dev/start.sh | tail -n 1) || { \
 	  echo "could not start the OpenSearch test node; see its log above"; exit 1; }; \
@@ -63,7 +64,7 @@ test: install system-deps
 	OPENSEARCH_DEV_PORT=$(OPENSEARCH_PORT) deploy/opensearch-dev/stop.sh || true; \
 	exit $$status
 
-bench: install system-deps
+bench: system-deps install
 	$(PY) bench/run_all.py
 
 clean:

@@ -27,12 +27,14 @@ from search.document import (
 from search.query import MatchAll, ScanRequest, Scope, SearchRequest
 from search.sqlite_compile import Compiled, compile_query
 from search.sqlite_drafts import DraftedEntry
+from search.sqlite_rank import Ranking
 from search.sqlite_rows import doc_rows
 from search.sqlite_schema import (
     READER_CACHE_KIB,
     TEXT_COLUMNS,
     WRITER_CACHE_KIB,
     bump_generation,
+    claim_rowids,
     connect,
     create_schema,
     generation,
@@ -61,6 +63,7 @@ class SqliteFtsBackend:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._cache: dict[CacheKey, object] = {}
+        self._ranking = Ranking()  # attached to readers: ranking runs only there
         self._writer = connect(self.path, WRITER_CACHE_KIB)
         create_schema(self._writer)
 
@@ -69,6 +72,7 @@ class SqliteFtsBackend:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = connect(self.path, READER_CACHE_KIB)
+            self._ranking.attach(conn)
             self._local.conn = conn
             with self._lock:
                 self._readers.append(conn)
@@ -106,7 +110,7 @@ class SqliteFtsBackend:
             return
         with self._write() as conn:
             self._remove(conn, [doc.id for doc in latest])
-            (top,) = conn.execute("SELECT coalesce(max(rowid), 0) FROM entries").fetchone()
+            top = claim_rowids(conn, len(latest))
             rows = [doc_rows(top + i + 1, doc) if isinstance(doc, CatalogDocument)
                     else doc.rows.bind(top + i + 1, doc.id, doc.added, doc.updated)
                     for i, doc in enumerate(latest)]

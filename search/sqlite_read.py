@@ -14,11 +14,9 @@ from search.document import CatalogDocument, FacetCount, ScanEntry
 from search.query import QueryError, ScanRequest, Scope, SearchRequest, SortKey
 from search.sqlite_compile import Compiled, Params, holding_sql, rowid_scope_sql, scope_sql
 from search.sqlite_keys import HOLDING_INDEXES, WORD_COLUMNS, WORD_INDEXES, field_key, keyword_key
+from search.sqlite_rank import BM25 as _BM25
 from search.sqlite_rows import ALL_LIBRARIES
 
-# bm25 column weights: title, creator, subject, publisher, series, classification, other,
-# then the exact columns (never in the ranking MATCH, weight 0).
-_BM25 = "bm25(fts, 8.0, 4.0, 3.0, 1.0, 1.5, 1.0, 0.5, 0, 0, 0, 0, 0, 0, 0)"
 _SORT_COLUMNS = {"year": "e.year", "title": "e.title_key", "creator": "e.creator_key",
                  "added": "e.added"}
 _ENTRY_FACETS = {"format": "e.format", "language": "e.language", "year": "e.year"}

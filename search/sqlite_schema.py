@@ -70,3 +70,14 @@ def bump_generation(conn: sqlite3.Connection) -> None:
 def generation(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
     return int(row[0]) if row else 0
+
+
+def claim_rowids(conn: sqlite3.Connection, count: int) -> int:
+    """Reserve ``count`` new entry rowids and return the one before the first. Rowids only
+    grow, never reused after a delete, so a rowid names one version of one entry for good
+    (``sqlite_rank`` remembers row sizes by rowid)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'last_rowid'").fetchone()
+    (top,) = conn.execute("SELECT coalesce(max(rowid), 0) FROM entries").fetchone()
+    last = max(int(top), int(row[0]) if row else 0)
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('last_rowid', ?)", (last + count,))
+    return last

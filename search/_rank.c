@@ -1,0 +1,343 @@
+/*
+ * search/_rank.c: FTS5's bm25, with each row's token count remembered.
+ *
+ * FTS5's own bm25() reads the row's size from the %_docsize table for every hit: one
+ * b-tree lookup per row, about four fifths of its cost. Rows of the union catalog index
+ * never change in place (an update is a delete and an insert under a new rowid, see
+ * sqlite_fts.upsert_drafted), so a row's token count can be remembered for the life of
+ * the process. unioncat_bm25() computes the same score as bm25() with the same arguments,
+ * operation for operation, so the order of hits is identical; it only looks the size up
+ * the first time it meets a row.
+ *
+ * The counts live in a RowLengths object, one per index file and process, shared by its
+ * connections (FTS5 calls run with the GIL released, from several threads at once: the
+ * table grows under a mutex, slots are atomics).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#define CHUNK_BITS 16
+#define CHUNK_ROWS (1 << CHUNK_BITS)
+#define MAX_CHUNKS (1 << 14) /* rowids from 2^30 on are looked up every time */
+
+typedef struct {
+    atomic_int refs; /* the Python object plus one per connection it is attached to */
+    pthread_mutex_t grow;
+    _Atomic(atomic_int *) chunks[MAX_CHUNKS]; /* slot = tokens + 1; 0 = not known yet */
+} Lengths;
+
+static Lengths *lengths_new(void) {
+    Lengths *lens = calloc(1, sizeof(Lengths));
+    if (lens == NULL) return NULL;
+    atomic_init(&lens->refs, 1);
+    pthread_mutex_init(&lens->grow, NULL);
+    return lens;
+}
+
+static void lengths_release(void *p) {
+    Lengths *lens = p;
+    if (atomic_fetch_sub(&lens->refs, 1) != 1) return;
+    for (int i = 0; i < MAX_CHUNKS; i++) free(atomic_load(&lens->chunks[i]));
+    pthread_mutex_destroy(&lens->grow);
+    free(lens);
+}
+
+static atomic_int *chunk_for(Lengths *lens, sqlite3_int64 rowid, int create) {
+    int at = (int)(rowid >> CHUNK_BITS);
+    atomic_int *chunk = atomic_load_explicit(&lens->chunks[at], memory_order_acquire);
+    if (chunk != NULL || !create) return chunk;
+    pthread_mutex_lock(&lens->grow);
+    chunk = atomic_load_explicit(&lens->chunks[at], memory_order_acquire);
+    if (chunk == NULL) {
+        chunk = calloc(CHUNK_ROWS, sizeof(atomic_int));
+        if (chunk != NULL) atomic_store_explicit(&lens->chunks[at], chunk, memory_order_release);
+    }
+    pthread_mutex_unlock(&lens->grow);
+    return chunk;
+}
+
+/* The row's token count over all columns, as xColumnSize(-1) gives it. */
+static int row_tokens(const Fts5ExtensionApi *api, Fts5Context *fts, Lengths *lens, int *out) {
+    sqlite3_int64 rowid = api->xRowid(fts);
+    int kept = rowid >= 0 && rowid < (sqlite3_int64)MAX_CHUNKS * CHUNK_ROWS;
+    atomic_int *chunk = kept ? chunk_for(lens, rowid, 0) : NULL;
+    if (chunk != NULL) {
+        int slot = atomic_load_explicit(&chunk[rowid & (CHUNK_ROWS - 1)], memory_order_relaxed);
+        if (slot > 0) {
+            *out = slot - 1;
+            return SQLITE_OK;
+        }
+    }
+    int rc = api->xColumnSize(fts, -1, out);
+    if (rc == SQLITE_OK && kept && *out >= 0 && *out < INT32_MAX) {
+        chunk = chunk != NULL ? chunk : chunk_for(lens, rowid, 1);
+        if (chunk != NULL)
+            atomic_store_explicit(&chunk[rowid & (CHUNK_ROWS - 1)], *out + 1,
+                                  memory_order_relaxed);
+    }
+    return rc;
+}
+
+/* Per-query figures, as bm25 computes them once per query: average row length and
+ * each phrase's IDF, followed by room for the phrase frequencies of the current row. */
+typedef struct {
+    int phrases;
+    double avgdl;
+    double *idf;
+    double *freq;
+} Query;
+
+static int count_hit(const Fts5ExtensionApi *api, Fts5Context *fts, void *n) {
+    (void)api;
+    (void)fts;
+    (*(sqlite3_int64 *)n)++;
+    return SQLITE_OK;
+}
+
+static int query_figures(const Fts5ExtensionApi *api, Fts5Context *fts, Query **out) {
+    Query *q = api->xGetAuxdata(fts, 0);
+    if (q != NULL) {
+        *out = q;
+        return SQLITE_OK;
+    }
+    int phrases = api->xPhraseCount(fts);
+    q = sqlite3_malloc64(sizeof(Query) + (sqlite3_uint64)phrases * 2 * sizeof(double));
+    if (q == NULL) return SQLITE_NOMEM;
+    memset(q, 0, sizeof(Query) + (size_t)phrases * 2 * sizeof(double));
+    q->phrases = phrases;
+    q->idf = (double *)&q[1];
+    q->freq = &q->idf[phrases];
+    sqlite3_int64 rows = 0, tokens = 0;
+    int rc = api->xRowCount(fts, &rows);
+    if (rc == SQLITE_OK) rc = api->xColumnTotalSize(fts, -1, &tokens);
+    if (rc == SQLITE_OK) q->avgdl = (double)tokens / (double)rows;
+    for (int i = 0; rc == SQLITE_OK && i < phrases; i++) {
+        sqlite3_int64 hits = 0;
+        rc = api->xQueryPhrase(fts, i, &hits, count_hit);
+        double idf = log((rows - hits + 0.5) / (hits + 0.5));
+        q->idf[i] = idf <= 0.0 ? 1e-6 : idf; /* bm25's floor for very common phrases */
+    }
+    if (rc == SQLITE_OK) rc = api->xSetAuxdata(fts, q, sqlite3_free);
+    else sqlite3_free(q);
+    *out = rc == SQLITE_OK ? q : NULL;
+    return rc;
+}
+
+/* unioncat_bm25(fts, weight...): bm25(fts, weight...) with remembered row sizes. */
+static void unioncat_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                          int nval, sqlite3_value **val) {
+    const double k1 = 1.2, b = 0.75;
+    Query *q = NULL;
+    int rc = query_figures(api, fts, &q), instances = 0, tokens = 0;
+    if (rc == SQLITE_OK) {
+        memset(q->freq, 0, sizeof(double) * (size_t)q->phrases);
+        rc = api->xInstCount(fts, &instances);
+    }
+    for (int i = 0; rc == SQLITE_OK && i < instances; i++) {
+        int phrase, column, offset;
+        rc = api->xInst(fts, i, &phrase, &column, &offset);
+        if (rc == SQLITE_OK) q->freq[phrase] += nval > column ? sqlite3_value_double(val[column]) : 1.0;
+    }
+    if (rc == SQLITE_OK) rc = row_tokens(api, fts, api->xUserData(fts), &tokens);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    double score = 0.0, D = (double)tokens;
+    for (int i = 0; i < q->phrases; i++)
+        score += q->idf[i] * ((q->freq[i] * (k1 + 1.0)) /
+                              (q->freq[i] + k1 * (1 - b + b * D / q->avgdl)));
+    sqlite3_result_double(ctx, -1.0 * score);
+}
+
+/* ---- Python side ------------------------------------------------------------------- */
+
+/* The start of CPython's sqlite3.Connection (Modules/_sqlite/connection.h, 3.11-3.13):
+ * the database handle follows the object header. sqlite_rank checks the Python version. */
+typedef struct {
+    PyObject_HEAD
+    sqlite3 *db;
+} ConnectionHead;
+
+typedef struct {
+    PyObject_HEAD
+    Lengths *lens;
+} RowLengths;
+
+static fts5_api *fts5_of(sqlite3 *db) {
+    fts5_api *api = NULL;
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, NULL) != SQLITE_OK) return NULL;
+    sqlite3_bind_pointer(stmt, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    return api != NULL && api->iVersion >= 2 ? api : NULL;
+}
+
+/* The database handle of a sqlite3.Connection (NULL with an exception set if it is not
+ * one or is closed). */
+static sqlite3 *connection_db(PyObject *conn) {
+    PyObject *sqlite3_module = PyImport_ImportModule("sqlite3");
+    if (sqlite3_module == NULL) return NULL;
+    PyObject *type = PyObject_GetAttrString(sqlite3_module, "Connection");
+    Py_DECREF(sqlite3_module);
+    if (type == NULL) return NULL;
+    int is_conn = PyObject_IsInstance(conn, type);
+    Py_DECREF(type);
+    if (is_conn <= 0) {
+        if (is_conn == 0) PyErr_SetString(PyExc_TypeError, "expected a sqlite3.Connection");
+        return NULL;
+    }
+    sqlite3 *db = ((ConnectionHead *)conn)->db;
+    if (db == NULL) PyErr_SetString(PyExc_ValueError, "the connection is closed");
+    return db;
+}
+
+static PyObject *row_lengths_attach(RowLengths *self, PyObject *conn) {
+    sqlite3 *db = connection_db(conn);
+    if (db == NULL) return NULL;
+    fts5_api *api = fts5_of(db);
+    if (api == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "this SQLite connection offers no FTS5 API");
+        return NULL;
+    }
+    atomic_fetch_add(&self->lens->refs, 1);
+    if (api->xCreateFunction(api, "unioncat_bm25", self->lens, unioncat_bm25,
+                             lengths_release) != SQLITE_OK) {
+        lengths_release(self->lens);
+        PyErr_SetString(PyExc_RuntimeError, "FTS5 refused the unioncat_bm25 function");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* One SQLite varint (as FTS5 writes them in %_docsize) at *at, moving past it. */
+static sqlite3_uint64 read_varint(const unsigned char **at, const unsigned char *end) {
+    sqlite3_uint64 value = 0;
+    for (int i = 0; i < 9 && *at < end; i++) {
+        unsigned char byte = *(*at)++;
+        if (i == 8) return (value << 8) | byte;
+        value = (value << 7) | (byte & 0x7f);
+        if (!(byte & 0x80)) break;
+    }
+    return value;
+}
+
+/* Remember the size of every row now, from one scan of %_docsize (a row's record holds
+ * one varint per column, all indexed here) instead of one lookup per row at query time. */
+static PyObject *row_lengths_warm(RowLengths *self, PyObject *args) {
+    PyObject *conn;
+    const char *table;
+    if (!PyArg_ParseTuple(args, "Os", &conn, &table)) return NULL;
+    sqlite3 *db = connection_db(conn);
+    if (db == NULL) return NULL;
+    char *sql = sqlite3_mprintf("SELECT id, sz FROM \"%w_docsize\"", table);
+    sqlite3_stmt *stmt = NULL;
+    int rc = sql != NULL ? sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) : SQLITE_NOMEM;
+    sqlite3_free(sql);
+    long long rows = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+        sqlite3_int64 rowid = sqlite3_column_int64(stmt, 0);
+        const unsigned char *at = sqlite3_column_blob(stmt, 1);
+        const unsigned char *end = at + sqlite3_column_bytes(stmt, 1);
+        sqlite3_uint64 tokens = 0;
+        while (at != NULL && at < end) tokens += read_varint(&at, end);
+        atomic_int *chunk = rowid >= 0 && rowid < (sqlite3_int64)MAX_CHUNKS * CHUNK_ROWS &&
+                                    tokens < INT32_MAX ? chunk_for(self->lens, rowid, 1) : NULL;
+        if (chunk != NULL) {
+            atomic_store_explicit(&chunk[rowid & (CHUNK_ROWS - 1)], (int)tokens + 1,
+                                  memory_order_relaxed);
+            rows++;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (stmt != NULL) sqlite3_finalize(stmt);
+    if (rc != SQLITE_OK) {
+        PyErr_Format(PyExc_RuntimeError, "cannot read %s_docsize: %s", table, sqlite3_errstr(rc));
+        return NULL;
+    }
+    return PyLong_FromLongLong(rows);
+}
+
+static PyObject *row_lengths_known(RowLengths *self, PyObject *unused) {
+    (void)unused;
+    long long known = 0;
+    for (int i = 0; i < MAX_CHUNKS; i++) {
+        atomic_int *chunk = atomic_load(&self->lens->chunks[i]);
+        for (int j = 0; chunk != NULL && j < CHUNK_ROWS; j++) known += atomic_load(&chunk[j]) > 0;
+    }
+    return PyLong_FromLongLong(known);
+}
+
+static PyObject *row_lengths_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    (void)args;
+    (void)kwds;
+    RowLengths *self = (RowLengths *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->lens = lengths_new();
+    if (self->lens == NULL) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)self;
+}
+
+static void row_lengths_dealloc(RowLengths *self) {
+    if (self->lens != NULL) lengths_release(self->lens);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef row_lengths_methods[] = {
+    {"attach", (PyCFunction)row_lengths_attach, METH_O,
+     "Register unioncat_bm25() on this connection, remembering row sizes here."},
+    {"warm", (PyCFunction)row_lengths_warm, METH_VARARGS,
+     "warm(conn, fts_table): remember every row's size now; returns the rows read."},
+    {"known", (PyCFunction)row_lengths_known, METH_NOARGS,
+     "How many rows' token counts are remembered."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject RowLengthsType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "search._rank.RowLengths",
+    .tp_basicsize = sizeof(RowLengths),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Token counts of an FTS5 index's rows, shared by the connections to it.",
+    .tp_new = row_lengths_new,
+    .tp_dealloc = (destructor)row_lengths_dealloc,
+    .tp_methods = row_lengths_methods,
+};
+
+static PyObject *linked_version(PyObject *module, PyObject *unused) {
+    (void)module;
+    (void)unused;
+    return PyUnicode_FromString(sqlite3_libversion());
+}
+
+static PyMethodDef module_methods[] = {
+    {"sqlite_version", linked_version, METH_NOARGS, "The SQLite library this module calls."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef rank_module = {
+    PyModuleDef_HEAD_INIT, "search._rank", "bm25 with remembered row sizes (see _rank.c).", -1,
+    module_methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__rank(void) {
+    if (PyType_Ready(&RowLengthsType) < 0) return NULL;
+    PyObject *module = PyModule_Create(&rank_module);
+    if (module == NULL) return NULL;
+    Py_INCREF(&RowLengthsType);
+    if (PyModule_AddObject(module, "RowLengths", (PyObject *)&RowLengthsType) < 0) {
+        Py_DECREF(&RowLengthsType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

@@ -1,13 +1,19 @@
-"""Build of the one C extension, search._rank (bm25 with remembered row sizes).
+"""Build of the two C extensions; everything else is in pyproject.toml.
 
-Everything else is in pyproject.toml. The extension is optional: without a C compiler or
-SQLite's headers (Debian ``libsqlite3-dev``) the install goes on and the SQLite backend
-ranks with FTS5's own bm25(), which gives the same order, more slowly.
+* ``search._rank``: bm25 with remembered row sizes (needs SQLite's headers, Debian
+  ``libsqlite3-dev``);
+* ``normalizers._marcxml``: MARCXML fields of a stored record in one pass.
+
+Both are optional: without a C compiler the install goes on and the Python paths give the
+same results, more slowly.
 """
 
 from setuptools import Extension, setup
 
 setup(ext_modules=[Extension(
+    "normalizers._marcxml", ["normalizers/_marcxml.c"], optional=True,
+    extra_compile_args=["-O2", "-std=c11"],
+), Extension(
     "search._rank", ["search/_rank.c"], libraries=["sqlite3"], optional=True,
     # the same arithmetic as SQLite's bm25(), so scores match to the last bit
     extra_compile_args=["-O2", "-std=c11", "-ffp-contract=off"],

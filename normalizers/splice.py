@@ -13,8 +13,10 @@ which gives the same bytes (tests compare the two).
 
 from __future__ import annotations
 
+import importlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 from normalizers.marc import MARCXML_NS, decode_field, field_xml, fix_leader, xml_text
 
@@ -22,6 +24,19 @@ from normalizers.marc import MARCXML_NS, decode_field, field_xml, fix_leader, xm
 _SPECIAL = re.compile("[&<>\"\x00-\x08\x0b\x0c\x0e-\x1e\ufffe\uffff]")
 _SPECIAL_IN_BODY = re.compile("[&<>\"\x00-\x08\x0b\x0c\x0e-\x1d\ufffe\uffff]")  # 1e: field ends
 _MAX_OFFSET = 99999  # five directory digits
+_FieldsXml = Callable[[bytes, bytes], str | None]
+
+
+def _c_fields_xml() -> _FieldsXml | None:
+    """``normalizers._marcxml.fields`` (built by ``pip install``, see setup.py): the
+    common case of ``_fields_xml`` in C, None where it is not the common case."""
+    try:
+        return cast(_FieldsXml, importlib.import_module("normalizers._marcxml").fields)
+    except ImportError:
+        return None
+
+
+C_FIELDS_XML = _c_fields_xml()
 _PLAIN_INDICATORS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
 
 
@@ -41,19 +56,27 @@ def _frame(data: bytes) -> tuple[str, list[str], bytes] | None:
 def marcxml(data: bytes, extra: Sequence[str]) -> str | None:
     """MARC21 slim XML of a stored record followed by ``extra`` (rendered elements)."""
     frame = _frame(data)
-    if frame is None:
+    if frame is None or "852" in frame[1]:
         return None
     leader, tags, body = frame
+    fields = C_FIELDS_XML(data[24:24 + 12 * len(tags)], body) if C_FIELDS_XML else None
+    if fields is None:
+        fields = _fields_xml(tags, body)
+    if fields is None:
+        return None
+    return "".join([f'<record xmlns="{MARCXML_NS}"><leader>{xml_text(leader)}</leader>',
+                    fields, *extra, "</record>"])
+
+
+def _fields_xml(tags: list[str], body: bytes) -> str | None:
+    """The field elements, in Python (any record ``marcxml`` can splice)."""
     text = body.decode("utf-8", "replace")
     fields = text.split("\x1e")
-    if len(fields) != len(tags) + 1 or fields[-1] or "852" in tags:
+    if len(fields) != len(tags) + 1 or fields[-1]:
         return None
     clean = not _SPECIAL_IN_BODY.search(text)  # one scan: then no field needs escaping
-    parts = [f'<record xmlns="{MARCXML_NS}"><leader>{xml_text(leader)}</leader>']
-    parts += [_field_xml(tag, raw, clean) for tag, raw in zip(tags, fields[:-1], strict=True)]
-    parts += extra
-    parts.append("</record>")
-    return "".join(parts)
+    return "".join([_field_xml(tag, raw, clean)
+                    for tag, raw in zip(tags, fields[:-1], strict=True)])
 
 
 def _field_xml(tag: str, raw: str, clean: bool) -> str:

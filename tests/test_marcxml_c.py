@@ -1,0 +1,78 @@
+"""normalizers._marcxml (C) writes the same MARCXML fields as the Python path, or leaves
+the record to it."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from harvesters.marcfile import read_iso2709
+from normalizers import splice
+from normalizers.decode import decode_iso2709
+from normalizers.marc import assemble_iso2709, to_iso2709
+
+ROOT = Path(__file__).resolve().parents[1]
+LEADER = "00000nam a2200000 a 4500"
+
+
+def _both(data: bytes) -> tuple[str | None, str | None]:
+    """(C, Python) field elements of a stored record."""
+    frame = splice._frame(data)
+    assert frame is not None and splice.C_FIELDS_XML is not None
+    _, tags, body = frame
+    return splice.C_FIELDS_XML(data[24:24 + 12 * len(tags)], body), splice._fields_xml(tags, body)
+
+
+def test_the_extension_is_built() -> None:
+    assert splice.C_FIELDS_XML is not None  # `make install` builds it (setup.py)
+
+
+@pytest.mark.parametrize("name", ["demo/lc-demo.mrc.gz", "tests/fixtures/lc-vietnamese.mrc",
+                                  "tests/fixtures/zebra-sample-marc8.mrc"])
+def test_real_records_come_out_the_same(name: str) -> None:
+    with gzip.open(ROOT / name) if name.endswith(".gz") else open(ROOT / name, "rb") as stream:
+        stored = [to_iso2709(decode_iso2709(raw.data).record)
+                  for raw in read_iso2709(stream)]  # type: ignore[arg-type]
+    written = 0
+    for data in stored:
+        fast, python = _both(data)
+        assert fast is None or fast == python
+        written += fast is not None
+    assert written >= 0.9 * len(stored)  # the common case is common
+
+
+ODD = {
+    "ampersand": [("245", b"10\x1faTom & Jerry <1> \"quoted\" >")],
+    "escaped control data": [("005", b"2024<&>")],
+    "code to escape": [("650", b" 0\x1f&x\x1f\"y")],
+    "control byte": [("500", b"  \x1fax\x01y")],
+    "U+FFFF": [("500", b"  \x1fa\xef\xbf\xbf")],
+    "invalid UTF-8": [("500", b"  \x1fa\xc3(")],
+    "overlong": [("500", b"  \x1fa\xc0\xaf")],
+    "surrogate": [("500", b"  \x1fa\xed\xa0\x80")],
+    "non-ASCII code": [("650", b" 0\x1f\xc3\xa1x")],
+    "odd indicator": [("520", b"&<\x1fax")],
+    "no delimiter after indicators": [("520", b"10ax")],
+    "short field": [("520", b"1")],
+    "empty subfields": [("650", b" 0\x1f\x1fa\x1f")],
+    "tab and newline": [("500", b"  \x1faone\ttwo\nthree\r")],
+    "control with delimiter": [("005", b"2024\x1fx")],
+    "letter control tag": [("00A", b"data")],
+    "symbol tag": [("5#0", b"  \x1fax")],
+    "Vietnamese": [("245", "10\x1faTiếng Việt \U0001f4da".encode())],
+}
+
+
+@pytest.mark.parametrize("fields", ODD.values(), ids=ODD.keys())
+def test_odd_records_come_out_the_same_or_go_to_python(fields: list[tuple[str, bytes]]) -> None:
+    data = assemble_iso2709(LEADER, [("001", b"id\x1e"), *[(t, f + b"\x1e") for t, f in fields],
+                                     ("700", "1 \x1faNguyễn Du\x1e".encode())])
+    fast, python = _both(data)
+    assert fast is None or fast == python
+
+
+def test_a_body_that_does_not_match_its_directory_goes_to_python() -> None:
+    data = assemble_iso2709(LEADER, [("001", b"id\x1e"), ("245", b"10\x1fax\x1ey\x1e")])
+    assert _both(data)[0] is None

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from normalizers.isbn import isbn13, issn
-from normalizers.marc import Record
+from normalizers.marc import FieldIndex, Record
 from normalizers.text import clean_punctuation
 
 _YEAR = re.compile(r"(1[4-9][0-9]{2}|20[0-9]{2})")
 _PAGES = re.compile(r"([0-9]+)\s*(?:p\b|pages|tr\b|trang)", re.IGNORECASE)
+# leader/06 (type of record) -> format, for types other than language material (a, t)
+_FORMATS = {"m": "computer-file", "e": "map", "f": "map", "c": "score", "d": "score",
+            "i": "audio", "j": "audio", "g": "video", "k": "image", "r": "object",
+            "p": "mixed"}
+
+# json.dumps(..., ensure_ascii=False, separators=(",", ":")) without a new encoder per call
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -44,7 +52,7 @@ class Bib:
 
     def dumps(self) -> str:
         # vars() not asdict(): asdict deep-copies every value and dominated ingest time.
-        return json.dumps(vars(self), ensure_ascii=False, separators=(",", ":"))
+        return _JSON.encode(vars(self))
 
     @classmethod
     def loads(cls, text: str) -> Bib:
@@ -53,6 +61,11 @@ class Bib:
 
 
 def bib_from_record(record: Record) -> Bib:
+    return _bib(FieldIndex(record))
+
+
+def _bib(record: FieldIndex) -> Bib:
+    """The helpers below read ``record`` through a tag index: some 30 lookups per record."""
     title_field = record.first("245")
     return Bib(
         title=_title(record),
@@ -67,51 +80,51 @@ def bib_from_record(record: Record) -> Bib:
         edition=clean_punctuation(record.subfield("250", "a")),
         isbns=_isbns(record, "a"),
         invalid_isbns=_isbns(record, "z"),
-        issns=_dedupe(v for f in record.get_fields("022") if (v := issn(f.get("a") or ""))),
+        issns=_dedupe([v for f in record.get_fields("022") if (v := issn(f.get("a") or ""))]),
         identifiers=_identifiers(record),
         language=_language(record),
         format=_format(record),
         classification=_classification(record),
-        series=_dedupe(clean_punctuation(f.text("av")) for f in record.get_fields("490", "830")),
+        series=_dedupe([clean_punctuation(f.text("av")) for f in record.get_fields("490", "830")]),
         physical=" ".join(clean_punctuation(_join(record, "300", "abc")).split()),
         pages=_pages(record),
         volume=_volume(record),
-        notes=[f.text("a") for f in record.get_fields("500", "520", "505") if f.text("a")][:10],
+        notes=[t for f in record.get_fields("500", "520", "505") if (t := f.text("a"))][:10],
         encoding_level=record.leader[17:18] or " ",
         non_filing=_non_filing(record),
     )
 
 
-def _title(record: Record) -> str:
+def _title(record: FieldIndex) -> str:
     found = record.first("245")
     if found is None:
         return ""
     parts = [clean_punctuation(v) for c, v in found.subfields if c in "abfgknps"]
-    return " : ".join(p for p in parts[:2] if p) + "".join(
-        ". " + p for p in parts[2:] if p) if parts else ""
+    return " : ".join([p for p in parts[:2] if p]) + "".join(
+        [". " + p for p in parts[2:] if p]) if parts else ""
 
 
-def _other_titles(record: Record) -> list[str]:
+def _other_titles(record: FieldIndex) -> list[str]:
     """Uniform (130/240/730), translated (242), varying (246/247) and added (740) titles:
     a title search finds a book by any of them, as cataloguers' Z39.50 targets do."""
     tags = ("130", "240", "242", "246", "247", "730", "740")
-    return _dedupe(clean_punctuation(f.text("abnp")) for f in record.get_fields(*tags))[:10]
+    return _dedupe([clean_punctuation(f.text("abnp")) for f in record.get_fields(*tags)])[:10]
 
 
-def _creators(record: Record) -> list[str]:
+def _creators(record: FieldIndex) -> list[str]:
     names = [clean_punctuation(f.text("abcdq")) for f in record.get_fields("100", "110", "111")]
     names += [clean_punctuation(f.text("abcdq")) for f in record.get_fields("700", "710", "711")]
-    return _dedupe(n for n in names if n)
+    return _dedupe(names)
 
 
-def _subjects(record: Record) -> list[str]:
+def _subjects(record: FieldIndex) -> list[str]:
     tags = ("600", "610", "611", "630", "650", "651", "653", "655")
-    return _dedupe(clean_punctuation(" -- ".join(
-        v.strip() for c, v in f.subfields if c in "abcdtvxyz" and v.strip()))
-        for f in record.get_fields(*tags))[:30]
+    return _dedupe([clean_punctuation(" -- ".join(
+        [s for c, v in f.subfields if c in "abcdtvxyz" and (s := v.strip())]))
+        for f in record.get_fields(*tags)])[:30]
 
 
-def _publication(record: Record, code: str) -> str:
+def _publication(record: FieldIndex, code: str) -> str:
     for fld in record.get_fields("264", "260"):
         if fld.tag == "264" and fld.ind2 not in ("1", " "):
             continue
@@ -121,7 +134,7 @@ def _publication(record: Record, code: str) -> str:
     return ""
 
 
-def _year(record: Record) -> int | None:
+def _year(record: FieldIndex) -> int | None:
     fixed = record.control("008")
     if len(fixed) >= 11 and fixed[7:11].isdecimal():
         return int(fixed[7:11])
@@ -132,25 +145,25 @@ def _year(record: Record) -> int | None:
     return None
 
 
-def _isbns(record: Record, code: str) -> list[str]:
-    return _dedupe(v for f in record.get_fields("020") for raw in f.values(code)
-                   if (v := isbn13(raw)))
+def _isbns(record: FieldIndex, code: str) -> list[str]:
+    return _dedupe([v for f in record.get_fields("020") for raw in f.values(code)
+                    if (v := isbn13(raw))])
 
 
-def _identifiers(record: Record) -> list[str]:
+def _identifiers(record: FieldIndex) -> list[str]:
     found = [f"lccn:{v.strip()}" for f in record.get_fields("010") for v in f.values("a")]
     found += [v.strip() for f in record.get_fields("035") for v in f.values("a")]
     found += [v.strip() for f in record.get_fields("024") for v in f.values("a")]
-    return _dedupe(v for v in found if v)
+    return _dedupe(found)
 
 
-def _language(record: Record) -> str:
+def _language(record: FieldIndex) -> str:
     fixed = record.control("008")
     code = fixed[35:38].strip() if len(fixed) >= 38 else ""
     return code or (record.subfield("041", "a")[:3])
 
 
-def _format(record: Record) -> str:
+def _format(record: FieldIndex) -> str:
     kind, level = record.leader[6:7], record.leader[7:8]
     fixed = record.control("008")
     if kind in "at" and level in "bis":
@@ -158,41 +171,42 @@ def _format(record: Record) -> str:
     if kind in "at":
         online = len(fixed) > 23 and fixed[23] in "os"
         return "ebook" if online or _is_online(record) else "book"
-    return {"m": "computer-file", "e": "map", "f": "map", "c": "score", "d": "score",
-            "i": "audio", "j": "audio", "g": "video", "k": "image", "r": "object",
-            "p": "mixed"}.get(kind, "book")
+    return _FORMATS.get(kind, "book")
 
 
-def _is_online(record: Record) -> bool:
+def _is_online(record: FieldIndex) -> bool:
     return any("online" in (f.get("a") or "") for f in record.get_fields("338"))
 
 
-def _classification(record: Record) -> list[str]:
+def _classification(record: FieldIndex) -> list[str]:
     found = [f.text("a") for f in record.get_fields("082", "080", "084")]
     found += [f.text("ab").replace(" ", "") for f in record.get_fields("050")]
-    return _dedupe(v.strip() for v in found if v.strip())
+    return _dedupe([s for v in found if (s := v.strip())])
 
 
-def _pages(record: Record) -> int | None:
+def _pages(record: FieldIndex) -> int | None:
     match = _PAGES.search(record.subfield("300", "a"))
     return int(match.group(1)) if match else None
 
 
-def _volume(record: Record) -> str:
+def _volume(record: FieldIndex) -> str:
     parts = [v for f in record.get_fields("245") for v in f.values("np")]
     parts += [v for f in record.get_fields("490", "830") for v in f.values("v")]
-    return " ".join(clean_punctuation(p) for p in parts if p.strip())
+    return " ".join([clean_punctuation(p) for p in parts if p.strip()])
 
 
-def _non_filing(record: Record) -> int:
+def _non_filing(record: FieldIndex) -> int:
     found = record.first("245")
     return int(found.ind2) if found and found.ind2.isdecimal() else 0
 
 
-def _join(record: Record, tag: str, codes: str) -> str:
+def _join(record: FieldIndex, tag: str, codes: str) -> str:
     found = record.first(tag)
     return found.text(codes) if found else ""
 
 
-def _dedupe(values: Any) -> list[str]:
-    return list(dict.fromkeys(v for v in values if v))
+def _dedupe(values: Iterable[str]) -> list[str]:
+    """The non-empty values, each once, in first-seen order."""
+    found = dict.fromkeys(values)
+    found.pop("", None)
+    return list(found)

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 
 from pymarc.marc8 import MARC8ToUnicode
 
-from normalizers.marc import Field, MarcError, Record, decode_field, split_iso2709
+from normalizers.marc import (
+    Field,
+    MarcError,
+    Record,
+    decode_field,
+    decode_fields,
+    split_iso2709,
+    tiled_fields,
+)
 
 REPAIR_DECLARED_UTF8_IS_MARC8 = "leader/09 says UTF-8 but data is MARC-8: converted"
 REPAIR_DECLARED_MARC8_IS_UTF8 = "leader/09 says MARC-8 but data is UTF-8: read as UTF-8"
@@ -33,6 +41,10 @@ class Decoded:
 
 def decode_iso2709(data: bytes) -> Decoded:
     """Parse and repair one ISO 2709 record; raises MarcError if it cannot be read."""
+    if data.isascii():  # most records: no encoding question, no NFC work
+        fast = _decode_ascii(data)
+        if fast is not None:
+            return fast
     leader, raw_fields = split_iso2709(data)
     if not raw_fields:
         raise MarcError("record has no fields")
@@ -41,6 +53,42 @@ def decode_iso2709(data: bytes) -> Decoded:
     fields = [decode_field(tag, _clean(_decode_bytes(raw, encoding), changed))
               for tag, raw in raw_fields]
     return Decoded(Record(leader[:9] + "a" + leader[10:], fields), repairs + sorted(changed))
+
+
+def _decode_ascii(data: bytes) -> Decoded | None:
+    """``decode_iso2709`` for an all-ASCII record with a well-formed frame (all-digit
+    directory, fields inside the record): one decode and slices of it instead of a decode
+    per field. ASCII reads as UTF-8 under either leader/09 and needs no NFC. Anything
+    else is None, and the general path decides (and words the errors)."""
+    text = data.decode("ascii")
+    base_text = text[12:17]
+    if len(text) < 24 or not base_text.isdigit():
+        return None
+    base = int(base_text)
+    directory = text[24:base - 1]
+    if base < 25 or base > len(text) or len(directory) % 12 or not directory.isdigit():
+        return None
+    raws = tiled_fields(text, base, directory) or _entry_fields(text, base, directory)
+    if raws is None:
+        return None
+    changed: set[str] = set()
+    if _CONTROL.search("".join([raw for _, raw in raws])):  # rare: clean field by field
+        raws = [(tag, _clean(raw, changed)) for tag, raw in raws]
+    return Decoded(Record(text[:9] + "a" + text[10:24], decode_fields(raws)), sorted(changed))
+
+
+def _entry_fields(text: str, base: int, directory: str) -> list[tuple[str, str]] | None:
+    """(tag, text) pairs as ``split_iso2709`` reads them (directory all digits), or None
+    if a field runs past the end of the record."""
+    raws = []
+    size = len(text)
+    for pos in range(0, len(directory), 12):
+        start = base + int(directory[pos + 7:pos + 12])
+        end = start + int(directory[pos + 3:pos + 7])
+        if end > size:
+            return None
+        raws.append((directory[pos:pos + 3], text[start:end].rstrip("\x1e")))
+    return raws
 
 
 def _choose_encoding(leader: str, data: bytes) -> tuple[str, list[str]]:

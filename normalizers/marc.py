@@ -8,6 +8,7 @@ reason the cataloguer can act on).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -16,6 +17,7 @@ FIELD_END = 0x1E
 RECORD_END = 0x1D
 SUBFIELD = 0x1F
 MARCXML_NS = "http://www.loc.gov/MARC21/slim"
+DIRECTORY_ENTRY = "%s%04d%05d"  # tag, field length (4 digits), start (5 digits)
 
 
 class MarcError(ValueError):
@@ -35,13 +37,16 @@ class Field:
         return self.data is not None
 
     def get(self, code: str) -> str | None:
-        return next((v for c, v in self.subfields if c == code), None)
+        for c, v in self.subfields:  # a plain loop: cheaper than next() over a generator
+            if c == code:
+                return v
+        return None
 
     def values(self, codes: str) -> list[str]:
         return [v for c, v in self.subfields if c in codes]
 
     def text(self, codes: str = "abcdefghijklmnopqrstuvwxyz") -> str:
-        return " ".join(v.strip() for c, v in self.subfields if c in codes and v.strip())
+        return " ".join([s for c, v in self.subfields if c in codes and (s := v.strip())])
 
 
 @dataclass
@@ -54,6 +59,50 @@ class Record:
 
     def first(self, tag: str) -> Field | None:
         return next((f for f in self.fields if f.tag == tag), None)
+
+    def control(self, tag: str) -> str:
+        found = self.first(tag)
+        return found.data or "" if found else ""
+
+    def subfield(self, tag: str, code: str) -> str:
+        found = self.first(tag)
+        return (found.get(code) or "") if found else ""
+
+
+class FieldIndex:
+    """A record's fields by tag, for code that looks up many tags of one record in a row
+    (``bib_from_record``, ``profile_of``): one pass over the fields instead of one per
+    lookup. Same answers as the ``Record`` methods, for a record that does not change
+    while the index is in use; the sequences it returns are not to be modified."""
+
+    __slots__ = ("_by_tag", "_fields", "leader")
+
+    def __init__(self, record: Record) -> None:
+        self.leader = record.leader
+        self._fields = record.fields
+        by_tag: dict[str, list[Field]] = {}
+        for fld in record.fields:
+            group = by_tag.get(fld.tag)
+            if group is None:
+                by_tag[fld.tag] = [fld]
+            else:
+                group.append(fld)
+        self._by_tag = by_tag
+
+    def get_fields(self, *tags: str) -> Sequence[Field]:
+        by_tag = self._by_tag
+        found: Sequence[Field] = ()
+        for tag in tags:
+            group = by_tag.get(tag)
+            if group:
+                if found:  # several of the tags present: keep the record's order
+                    return [f for f in self._fields if f.tag in tags]
+                found = group
+        return found
+
+    def first(self, tag: str) -> Field | None:
+        group = self._by_tag.get(tag)
+        return group[0] if group else None
 
     def control(self, tag: str) -> str:
         found = self.first(tag)
@@ -107,11 +156,49 @@ def decode_field(tag: str, raw: str) -> Field:
     """A field from its decoded text (indicators + subfields, or control data)."""
     if tag < "010" and tag.isdigit():
         return Field(tag, data=raw)
+    if raw[2:3] == "\x1f" and "\x1f" not in raw[:2]:  # the usual: two indicators, then $
+        return Field(tag, raw[0], raw[1],
+                     [(chunk[0], chunk[1:]) for chunk in raw[2:].split("\x1f") if chunk])
     ind1 = raw[0] if len(raw) > 0 and raw[0] != "\x1f" else " "
     ind2 = raw[1] if len(raw) > 1 and raw[1] != "\x1f" else " "
     body = raw[2:] if len(raw) >= 2 and "\x1f" not in raw[:2] else raw[raw.find("\x1f"):]
     subfields = [(chunk[0], chunk[1:]) for chunk in body.split("\x1f") if chunk]
     return Field(tag, ind1, ind2, subfields)
+
+
+def decode_fields(raws: list[tuple[str, str]]) -> list[Field]:
+    """``decode_field`` over a record's (tag, text) pairs, the usual case inline."""
+    fields = []
+    for tag, raw in raws:
+        if tag < "010" and tag.isdigit():
+            fields.append(Field(tag, data=raw))
+        elif raw[2:3] == "\x1f" and "\x1f" not in raw[:2]:  # two indicators, then $
+            subfields = [(chunk[0], chunk[1:]) for chunk in raw[2:].split("\x1f") if chunk]
+            fields.append(Field(tag, raw[0], raw[1], subfields))
+        else:
+            fields.append(decode_field(tag, raw))
+    return fields
+
+
+def tiled_fields(text: str, base: int, directory: str) -> list[tuple[str, str]] | None:
+    """The (tag, text) pairs of a record (as text, one character per byte) whose directory
+    describes the usual layout: fields end to end from the base address, each ending with
+    its one field terminator. Checked by writing that directory and comparing, which is
+    cheaper than reading each entry's numbers; None for any other layout."""
+    count = len(directory) // 12
+    parts = text[base:].split("\x1e", count)  # the fields, then whatever follows them
+    if len(parts) <= count:
+        return None
+    del parts[count]
+    tags = [directory[pos:pos + 3] for pos in range(0, len(directory), 12)]
+    values: list[object] = []
+    offset = 0
+    for tag, part in zip(tags, parts, strict=True):
+        values += (tag, len(part) + 1, offset)
+        offset += len(part) + 1
+    if DIRECTORY_ENTRY * count % tuple(values) != directory:
+        return None
+    return list(zip(tags, parts, strict=True))
 
 
 def read_trusted(data: bytes) -> Record:
@@ -126,32 +213,45 @@ def read_trusted(data: bytes) -> Record:
 
 def to_iso2709(record: Record) -> bytes:
     """UTF-8 ISO 2709 with recomputed lengths and leader/09 = 'a'."""
-    return assemble_iso2709(record.leader, [(f.tag, _field_bytes(f)) for f in record.fields])
+    texts = [_field_text(f) for f in record.fields]
+    body = "".join(texts)
+    if body.isascii():  # the usual case: one encode, and byte lengths are text lengths
+        return _assemble(record.leader, [f.tag for f in record.fields],
+                         [len(t) for t in texts], body.encode("ascii"))
+    return assemble_iso2709(record.leader, [(f.tag, t.encode("utf-8"))
+                                            for f, t in zip(record.fields, texts, strict=True)])
 
 
 def assemble_iso2709(leader: str, fields: list[tuple[str, bytes]]) -> bytes:
     """A record from encoded fields (each ending with the field terminator)."""
-    entries = []
+    return _assemble(leader, [tag for tag, _ in fields], [len(e) for _, e in fields],
+                     b"".join([e for _, e in fields]))
+
+
+def _assemble(leader: str, tags: list[str], lengths: list[int], body: bytes) -> bytes:
+    """Leader, directory and ``body`` (the fields, ``lengths`` bytes each, in order)."""
+    values: list[object] = []  # tag, length, start of each entry: one % for all of them
     offset = 0
-    for tag, encoded in fields:
-        entries.append(f"{tag[:3]:0>3}{len(encoded):04d}{offset:05d}")
-        offset += len(encoded)
-    directory = "".join(entries).encode("ascii")
+    for tag, length in zip(tags, lengths, strict=True):
+        values += (tag[:3].rjust(3, "0"), length, offset)
+        offset += length
+    directory = (DIRECTORY_ENTRY * len(tags) % tuple(values)).encode("ascii")
     base = 24 + len(directory) + 1
     return b"".join([fix_leader(leader, base + offset + 1, base).encode("ascii"), directory,
-                     b"\x1e", *[encoded for _, encoded in fields], b"\x1d"])
+                     b"\x1e", body, b"\x1d"])
 
 
 def encode_field(fld: Field) -> bytes:
-    return _field_bytes(fld)
+    return _field_text(fld).encode("utf-8")
 
 
-def _field_bytes(fld: Field) -> bytes:
+def _field_text(fld: Field) -> str:
+    """A field as ISO 2709 text, field terminator included."""
     if fld.data is not None:
-        return fld.data.encode("utf-8") + bytes([FIELD_END])
-    parts = [(fld.ind1 or " ")[0] + (fld.ind2 or " ")[0]]
-    parts += [f"\x1f{code}{value}" for code, value in fld.subfields]
-    return "".join(parts).encode("utf-8") + bytes([FIELD_END])
+        return fld.data + "\x1e"
+    # "\x1f".join puts the delimiter before each code+value: ind1 ind2 $a... $b...
+    return "\x1f".join([(fld.ind1 or " ")[0] + (fld.ind2 or " ")[0],
+                        *[code + value for code, value in fld.subfields]]) + "\x1e"
 
 
 def fix_leader(leader: str, total: int, base: int) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from normalizers.bib import Bib
 from normalizers.isbn import isbn13, issn
-from normalizers.marc import Field, Record
+from normalizers.marc import Field, FieldIndex, Record
 from normalizers.text import folded_words
 
 # 035 prefixes whose numbers identify a manifestation network-wide (a library's own
@@ -47,6 +47,14 @@ PART_NOISE = frozenset({"tap", "t", "v", "vol", "volume", "volumes", "part", "pt
                         "bd", "heft", "livre", "teil", "chapter", "ch", "tom"})
 _ROMAN = re.compile(r"^(x{0,3})(ix|iv|v?i{0,3})$")
 _ORDINAL = re.compile(r"^([0-9]+)(st|nd|rd|th|e|er|eme|a|o)$")
+_NOT_ID024 = re.compile(r"[^0-9A-Za-z./]")
+_SYSTEM_NUMBER = re.compile(r"\s*\(([^)]+)\)\s*(.+)")
+_OCLC_PREFIX = re.compile(r"^(ocm|ocn|on)")
+# ABBREVIATIONS as word tuples, for ``tokens`` (a word is kept as itself otherwise)
+_SPELLED_OUT = {short: tuple(long.split()) for short, long in ABBREVIATIONS.items()}
+
+# json.dumps(..., ensure_ascii=False, separators=(",", ":")) without a new encoder per call
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -66,7 +74,7 @@ class Profile:
     ids: list[str] = field(default_factory=list)  # "kind:key" of trusted identifiers
 
     def dumps(self) -> str:
-        return json.dumps(self.__dict__, ensure_ascii=False, separators=(",", ":"))
+        return _JSON.encode(self.__dict__)
 
     @classmethod
     def loads(cls, text: str) -> Profile:
@@ -75,6 +83,10 @@ class Profile:
 
 
 def profile_of(record: Record, bib: Bib) -> Profile:
+    return _profile(FieldIndex(record), bib)
+
+
+def _profile(record: FieldIndex, bib: Bib) -> Profile:
     title_field = record.first("245")
     return Profile(
         format=bib.format, year=bib.year, language=_language(bib.language),
@@ -103,10 +115,10 @@ def keys_of(profile: Profile) -> set[tuple[str, str]]:
 
 def tokens(text: str) -> list[str]:
     """Folded word tokens with common abbreviations spelled out and '&' as 'and'."""
-    found: list[str] = []
-    for word in folded_words(text.replace("&", " and ")):
-        found.extend(ABBREVIATIONS.get(word, word).split())
-    return found
+    spelled = _SPELLED_OUT
+    # A word token holds no blank, so word.split() == [word] for all other words.
+    return [part for word in folded_words(text.replace("&", " and "))
+            for part in spelled.get(word, (word,))]
 
 
 def _title_tokens(title_field: Field | None, codes: str) -> list[str]:
@@ -185,24 +197,24 @@ def _name_tokens(fld: Field) -> list[str]:
     return sorted(set(tokens(" ".join(fld.values(codes)))))
 
 
-def _main_author(record: Record) -> list[str]:
+def _main_author(record: FieldIndex) -> list[str]:
     main = next(iter(record.get_fields("100", "110", "111")), None)
     return _name_tokens(main) if main else []
 
 
-def _names(record: Record) -> list[list[str]]:
+def _names(record: FieldIndex) -> list[list[str]]:
     found = [_name_tokens(f) for f in record.get_fields("100", "110", "111", "700", "710",
                                                          "711")]
     return [n for n in found if n]
 
 
-def _ids(record: Record) -> list[str]:
+def _ids(record: FieldIndex) -> list[str]:
     found = [f"lccn:{lccn}" for f in record.get_fields("010") for v in f.values("a")
              if (lccn := normalize_lccn(v))]
     found += [i for f in record.get_fields("035") for s in f.values("a")
               if (i := system_number(s))]
     found += [f"id024:{v}" for f in record.get_fields("024") for raw in f.values("a")
-              if (v := re.sub(r"[^0-9A-Za-z./]", "", raw.split(" (")[0]).upper())]
+              if (v := _NOT_ID024.sub("", raw.split(" (")[0]).upper())]
     found += [f"issn:{n}" for f in record.get_fields("022") if (n := issn(f.get("a") or ""))]
     return _unique(found)
 
@@ -218,7 +230,7 @@ def normalize_lccn(value: str) -> str:
 
 def system_number(value: str) -> str | None:
     """'(OCoLC)ocm01929242' -> 'oclc:1929242'; untrusted prefixes -> None."""
-    match = re.match(r"\s*\(([^)]+)\)\s*(.+)", value)
+    match = _SYSTEM_NUMBER.match(value)
     if not match:
         return None
     kind = TRUSTED_035.get(match.group(1).strip().lower())
@@ -226,7 +238,7 @@ def system_number(value: str) -> str | None:
     if kind is None:
         return None
     if kind == "oclc":
-        digits = re.sub(r"^(ocm|ocn|on)", "", number).lstrip("0")
+        digits = _OCLC_PREFIX.sub("", number).lstrip("0")
         return f"oclc:{digits}" if digits.isdigit() else None
     if kind == "lccn":
         return f"lccn:{lccn}" if (lccn := normalize_lccn(number)) else None

@@ -49,7 +49,7 @@ def words(text: str) -> list[str]:
 
 
 def folded_words(text: str) -> list[str]:
-    return words(fold(text))
+    return _WORD.findall(fold(text))  # words(fold(text)), one call less: ingest calls it a lot
 
 
 def clean_punctuation(text: str) -> str:

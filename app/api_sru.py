@@ -6,10 +6,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.state import scope_of, state_of
+from search import inline
 from sru.handler import handle_sru
 from sru.settings import SruSettings
 
@@ -38,8 +38,9 @@ async def sru(request: Request) -> Response:
 
 async def _sru_response(request: Request) -> Response:
     body = await request.body() if request.method == "POST" else b""
-    answer = await run_in_threadpool(
-        handle_sru, state_of(request).backend, dict(request.query_params),
+    backend = state_of(request).backend
+    answer = await inline.call(
+        backend, handle_sru, backend, dict(request.query_params),
         method=request.method, body=body, content_type=request.headers.get("content-type", ""),
         settings=sru_settings(request), base_url=str(request.base_url),
         scope=scope_of(request))

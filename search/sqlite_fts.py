@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from search.document import (
     ScanEntry,
     SearchResult,
 )
+from search.inline import Overran
 from search.query import MatchAll, ScanRequest, Scope, SearchRequest
 from search.sqlite_compile import Compiled, compile_query
 from search.sqlite_drafts import DraftedEntry
@@ -44,6 +46,7 @@ _CHUNK = 500  # ids per IN (...) list
 _CACHE_SIZE = 512  # cached totals, facets and ranked ids (per scope, index, query)
 _RANKED_IDS = 100  # ids kept in relevance order per query, for the pages asked for next
 _FIRST_IDS = 40  # kept by a first page: SRU's next three pages, Koha's present of 20
+_PROGRESS_STEPS = 1000  # SQLite VM steps between deadline checks of a brief read (~20 us)
 CacheKey = tuple[object, ...]
 _TEXT_MARKS = ", ".join("?" * (len(TEXT_COLUMNS) + 1))
 _COLUMNS = ", ".join(TEXT_COLUMNS)
@@ -63,7 +66,7 @@ class SqliteFtsBackend:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._cache: dict[CacheKey, object] = {}
-        self._ranking = Ranking()  # attached to readers: ranking runs only there
+        self._ranking = Ranking(self.path)  # attached to readers: ranking runs only there
         self._writer = connect(self.path, WRITER_CACHE_KIB)
         create_schema(self._writer)
 
@@ -84,8 +87,30 @@ class SqliteFtsBackend:
         conn.execute("BEGIN")
         try:
             yield conn
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT and self._brief():
+                raise Overran from error
+            raise
         finally:
             conn.execute("COMMIT")
+
+    @contextmanager
+    def briefly(self, seconds: float) -> Iterator[None]:
+        """``search.inline.Brief``: reads in this thread raise ``Overran`` once ``seconds``
+        have passed (SQLite's progress handler interrupts the statement; a read changes
+        nothing, so the caller can run it again elsewhere)."""
+        conn = self._reader()
+        deadline = time.perf_counter() + seconds
+        conn.set_progress_handler(lambda: time.perf_counter() > deadline, _PROGRESS_STEPS)
+        self._local.brief = True
+        try:
+            yield
+        finally:
+            self._local.brief = False
+            conn.set_progress_handler(None, 0)
+
+    def _brief(self) -> bool:
+        return bool(getattr(self._local, "brief", False))
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -155,6 +180,8 @@ class SqliteFtsBackend:
         reads cached totals and facets, keyed by the write generation, and pages straight
         from ``entries``."""
         compiled = compile_query(request.query, request.scope)
+        if compiled.match and '" *' in compiled.match and self._brief():
+            raise Overran  # FTS5 merges a prefix's terms in one step, before any deadline check
         with self._read() as conn:
             if isinstance(request.query, MatchAll):
                 return self._search_all(conn, request, compiled)

@@ -28,6 +28,7 @@ def _scores(conn: sqlite3.Connection, function: str, match: str) -> list[tuple[i
 def _reader(catalog: Catalog, ranking: sqlite_rank.Ranking) -> sqlite3.Connection:
     conn = sqlite3.connect(catalog.settings.index_path)
     ranking.attach(conn)
+    ranking.warmed()
     return conn
 
 
@@ -54,7 +55,7 @@ def filled(catalog: Catalog) -> Catalog:
 
 
 def test_scores_equal_bm25_on_real_records(filled: Catalog) -> None:
-    ranking = sqlite_rank.Ranking()
+    ranking = sqlite_rank.Ranking(filled.settings.index_path)
     conn = _reader(filled, ranking)
     (entries,) = conn.execute("SELECT count(*) FROM entries").fetchone()
     assert ranking.remembered() == entries  # read from fts_docsize when attached
@@ -62,7 +63,7 @@ def test_scores_equal_bm25_on_real_records(filled: Catalog) -> None:
 
 
 def test_scores_stay_equal_after_updates_and_deletes(filled: Catalog) -> None:
-    ranking = sqlite_rank.Ranking()
+    ranking = sqlite_rank.Ranking(filled.settings.index_path)
     conn = _reader(filled, ranking)
     _assert_same_scores(conn)
     backend = filled.backend

@@ -1,18 +1,18 @@
 """One Z39.50 association: Init, Search, Present, Scan, Sort, Delete, Close.
 
-The session turns parsed requests into response bytes. The backend is synchronous, so
-every call runs in a worker thread (``asyncio.to_thread``) and other connections stay
-responsive. Result sets hold the ordered entry ids of one search; Present pages fetch
-the entries by id.
+The session turns parsed requests into response bytes. The backend is synchronous:
+a call runs on the event loop when it finishes within a few milliseconds, else in a
+worker thread (``search.inline``), so other connections stay responsive. Result sets
+hold the ordered entry ids of one search; Present pages fetch the entries by id.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 
 from normalizers.text import fold
+from search import inline
 from search.backend import SearchBackend
 from search.document import CatalogDocument
 from search.query import Query, QueryError, ScanRequest, Scope, SearchRequest, SortField, SortKey
@@ -149,7 +149,7 @@ class Session:
                           size: int, start: int = 0) -> _Hits:
         request = SearchRequest(query, scope, start, size, sort)
         try:
-            result = await asyncio.to_thread(self.backend.search, request)
+            result = await inline.call(self.backend, self.backend.search, request)
         except QueryError as error:
             raise d.from_query_error(error) from error
         except Exception as error:
@@ -267,7 +267,7 @@ class Session:
         position = max(1, min(request.position, count or 1))
         scan = ScanRequest(index, request.start.term, count, position, scope)
         try:
-            entries = await asyncio.to_thread(self.backend.scan, scan)
+            entries = await inline.call(self.backend, self.backend.scan, scan)
         except QueryError as error:
             raise d.from_query_error(error) from error
         start = fold(request.start.term)

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from normalizers.isbn import isbn13, issn
 from normalizers.marc import FieldIndex, Record
 from normalizers.text import clean_punctuation
@@ -19,8 +21,17 @@ _FORMATS = {"m": "computer-file", "e": "map", "f": "map", "c": "score", "d": "sc
             "i": "audio", "j": "audio", "g": "video", "k": "image", "r": "object",
             "p": "mixed"}
 
-# json.dumps(..., ensure_ascii=False, separators=(",", ":")) without a new encoder per call
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def json_text(data: dict[str, Any]) -> str:
+    """``json.dumps(data, ensure_ascii=False, separators=(",", ":"))``, written by orjson:
+    several times faster, and the same text for what a Bib or Profile holds (str, int, None,
+    lists of them). json writes what orjson refuses (ints past 64 bits, lone surrogates)."""
+    try:
+        return orjson.dumps(data).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _JSON.encode(data)
 
 
 @dataclass
@@ -52,7 +63,7 @@ class Bib:
 
     def dumps(self) -> str:
         # vars() not asdict(): asdict deep-copies every value and dominated ingest time.
-        return _JSON.encode(vars(self))
+        return json_text(vars(self))
 
     @classmethod
     def loads(cls, text: str) -> Bib:

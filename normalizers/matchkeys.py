@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from normalizers.bib import Bib
+from normalizers.bib import Bib, json_text
 from normalizers.isbn import isbn13, issn
 from normalizers.marc import Field, FieldIndex, Record
 from normalizers.text import folded_words
@@ -53,9 +53,6 @@ _OCLC_PREFIX = re.compile(r"^(ocm|ocn|on)")
 # ABBREVIATIONS as word tuples, for ``tokens`` (a word is kept as itself otherwise)
 _SPELLED_OUT = {short: tuple(long.split()) for short, long in ABBREVIATIONS.items()}
 
-# json.dumps(..., ensure_ascii=False, separators=(",", ":")) without a new encoder per call
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
 
 @dataclass
 class Profile:
@@ -74,7 +71,7 @@ class Profile:
     ids: list[str] = field(default_factory=list)  # "kind:key" of trusted identifiers
 
     def dumps(self) -> str:
-        return _JSON.encode(self.__dict__)
+        return json_text(self.__dict__)
 
     @classmethod
     def loads(cls, text: str) -> Profile:

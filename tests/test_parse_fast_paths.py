@@ -9,10 +9,12 @@ simpler code it stands in for, on real records and on damaged variants of them.
 from __future__ import annotations
 
 import itertools
+import json
 import random
 
 import pytest
 
+from normalizers.bib import Bib
 from normalizers.decode import (
     Decoded,
     _choose_encoding,
@@ -32,7 +34,7 @@ from normalizers.marc import (
     split_iso2709,
     to_iso2709,
 )
-from normalizers.matchkeys import tokens
+from normalizers.matchkeys import Profile, tokens
 from tests.conftest import FIXTURES
 
 
@@ -125,3 +127,15 @@ def test_to_iso2709_matches_field_by_field_encoding(fields: list[Field]) -> None
 def test_tokens_spell_out_abbreviations() -> None:
     assert tokens("NXB Giáo dục & Dept. of Hist.") == [
         "nha", "xuat", "ban", "giao", "duc", "and", "department", "of", "history"]
+
+
+@pytest.mark.parametrize("bib", [
+    Bib("Tiếng Việt \"quoted\" \\ back\x1f\x7f\u2028 😀", pages=10**30, year=-2**63 - 1),
+    Bib("\ud800 lone surrogate", creators=["a"], isbns=[]),
+    Bib("", pages=2**64 - 1, notes=["\t\n\r\x00"]),
+])
+def test_json_text_is_json_dumps(bib: Bib) -> None:
+    assert bib.dumps() == json.dumps(vars(bib), ensure_ascii=False, separators=(",", ":"))
+    profile = Profile(title=[bib.title], names=[["x", bib.title]], pages=bib.pages)
+    assert profile.dumps() == json.dumps(vars(profile), ensure_ascii=False,
+                                         separators=(",", ":"))

@@ -83,34 +83,37 @@ class SqliteFtsBackend:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction. Under ``briefly`` its statements (not BEGIN and COMMIT:
+        SQLite counts a cached statement's steps across runs) stop at the deadline."""
         conn = self._reader()
         conn.execute("BEGIN")
+        deadline: float | None = getattr(self._local, "deadline", None)
+        if deadline is not None:
+            conn.set_progress_handler(lambda: time.perf_counter() > deadline, _PROGRESS_STEPS)
         try:
             yield conn
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT and self._brief():
+            if error.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT and deadline is not None:
                 raise Overran from error
             raise
         finally:
-            conn.execute("COMMIT")
+            if deadline is not None:
+                conn.set_progress_handler(None, 0)
+            _end_read(conn)
 
     @contextmanager
     def briefly(self, seconds: float) -> Iterator[None]:
         """``search.inline.Brief``: reads in this thread raise ``Overran`` once ``seconds``
         have passed (SQLite's progress handler interrupts the statement; a read changes
         nothing, so the caller can run it again elsewhere)."""
-        conn = self._reader()
-        deadline = time.perf_counter() + seconds
-        conn.set_progress_handler(lambda: time.perf_counter() > deadline, _PROGRESS_STEPS)
-        self._local.brief = True
+        self._local.deadline = time.perf_counter() + seconds
         try:
             yield
         finally:
-            self._local.brief = False
-            conn.set_progress_handler(None, 0)
+            self._local.deadline = None
 
     def _brief(self) -> bool:
-        return bool(getattr(self._local, "brief", False))
+        return getattr(self._local, "deadline", None) is not None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -304,6 +307,17 @@ class SqliteFtsBackend:
                 conn.close()
             self._readers.clear()
         self._local = threading.local()
+
+
+def _end_read(conn: sqlite3.Connection) -> None:
+    """COMMIT a read transaction; should that fail, roll it back rather than leave the
+    connection inside it (every later BEGIN would fail)."""
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _page_only(request: SearchRequest) -> bool:

@@ -82,3 +82,21 @@ def test_sru_answers_the_same_after_an_overrun(filled: Catalog, monkeypatch: pyt
     expected = handle_sru(filled.backend, params, settings=settings)
     assert answer == expected
     assert b"numberOfRecords>" in expected.body and b"diagnostic" not in expected.body
+
+
+def test_many_brief_reads_past_the_deadline_leave_the_connection_usable(filled: Catalog
+                                                                         ) -> None:
+    """SQLite counts a cached statement's steps across runs, so after a few hundred reads
+    even BEGIN or COMMIT would reach a progress check: past the deadline, an interrupted
+    COMMIT left the transaction open and every later search failed."""
+    cheap = SearchRequest(Term("title", "=", "poems"), EVERYTHING, 0, 3)
+    filled.backend.search(cheap)  # its ranked ids are cached: each run is a few statements
+    overran = 0
+    for _ in range(1500):
+        try:
+            with filled.backend.briefly(0.0):
+                filled.backend.search(cheap)
+        except inline.Overran:
+            overran += 1
+    assert overran > 0
+    assert filled.backend.search(WIDE).total > 100

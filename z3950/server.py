@@ -137,8 +137,9 @@ class Connection:
 
     async def _read(self) -> bytes:
         try:
-            return await asyncio.wait_for(self.reader.read(READ_CHUNK),
-                                          self.settings.idle_timeout)
+            # asyncio.timeout, not wait_for: no task wrapped around every read
+            async with asyncio.timeout(self.settings.idle_timeout):
+                return await self.reader.read(READ_CHUNK)
         except TimeoutError:
             raise _Closing(pdu.CLOSE_LACK_OF_ACTIVITY,
                            f"idle for {self.settings.idle_timeout:g} s") from None
@@ -146,7 +147,8 @@ class Connection:
     async def _send(self, data: bytes) -> None:
         with contextlib.suppress(ConnectionError, OSError):
             self.writer.write(data)
-            await self.writer.drain()
+            if self.writer.transport.get_write_buffer_size():  # else nothing to wait for
+                await self.writer.drain()
 
 
 class Z3950Thread:

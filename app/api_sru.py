@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.settings import Settings
 from app.state import scope_of, state_of
 from search import inline
 from sru.handler import handle_sru
@@ -17,8 +19,13 @@ router = APIRouter(tags=["sru"])
 
 
 def sru_settings(request: Request) -> SruSettings:
-    settings = state_of(request).settings
-    url = urlsplit(str(request.base_url))
+    """The SRU settings for the host the client addressed (explain names it)."""
+    return _sru_settings(state_of(request).settings, str(request.base_url))
+
+
+@lru_cache(maxsize=64)  # one per settings and Host header: built on every request otherwise
+def _sru_settings(settings: Settings, base_url: str) -> SruSettings:
+    url = urlsplit(base_url)
     return SruSettings(title=settings.catalog_title, host=url.hostname or settings.host,
                        port=url.port or settings.port, path="sru",
                        default_records=settings.sru_default_records,
@@ -39,8 +46,12 @@ async def sru(request: Request) -> Response:
 async def _sru_response(request: Request) -> Response:
     body = await request.body() if request.method == "POST" else b""
     backend = state_of(request).backend
+    # parse_qsl as Starlette's QueryParams does (last value of a repeated name wins),
+    # without building its multi-dict
+    params = dict(parse_qsl(request.scope["query_string"].decode("latin-1"),
+                            keep_blank_values=True))
     answer = await inline.call(
-        backend, handle_sru, backend, dict(request.query_params),
+        backend, handle_sru, backend, params,
         method=request.method, body=body, content_type=request.headers.get("content-type", ""),
         settings=sru_settings(request), base_url=str(request.base_url),
         scope=scope_of(request))

@@ -286,6 +286,12 @@ def tlv(cls: int, constructed: bool, tag: int, content: bytes) -> bytes:
     return _tag_bytes(cls, constructed, tag) + _length_bytes(len(content)) + content
 
 
+def head(cls: int, constructed: bool, tag: int, length: int) -> bytes:
+    """The identifier and length octets of an element with ``length`` content octets
+    (to nest large content without copying it at every level)."""
+    return _tag_bytes(cls, constructed, tag) + _length_bytes(length)
+
+
 @lru_cache(maxsize=1024)  # a few dozen distinct tags, dozens of TLVs per response
 def _tag_bytes(cls: int, constructed: bool, tag: int) -> bytes:
     lead = (cls << 6) | (0x20 if constructed else 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from z3950 import ber
@@ -543,11 +544,41 @@ def _records(records: Records) -> bytes:
 
 
 def _name_plus_record(rec: Record) -> bytes:
-    if rec.diagnostic is not None:
-        choice = cons(2, diag_format(rec.diagnostic))  # surrogateDiagnostic [2] DiagRec
-    else:
-        choice = cons(1, external(rec.syntax, rec.data))  # retrievalRecord [1] EXTERNAL
+    if rec.diagnostic is None:
+        return _retrieval_record(rec.database, rec.syntax, rec.data)
+    choice = cons(2, diag_format(rec.diagnostic))  # surrogateDiagnostic [2] DiagRec
     return seq(text(rec.database, 0, CONTEXT), cons(1, choice))
+
+
+def _retrieval_record(database: str, syntax: str, data: bytes) -> bytes:
+    """NamePlusRecord { name [0], record [1] { retrievalRecord [1] EXTERNAL } }: the bytes
+    of ``seq(text(database), cons(1, cons(1, external(syntax, data))))``, with every
+    header computed first and the record copied once (ten records a page)."""
+    if syntax == SUTRS:
+        encoding = cons(0, prim(ber.GENERAL_STRING, data, UNIVERSAL))
+        data = b""
+    else:
+        encoding = ber.head(CONTEXT, False, 1, len(data))  # octet-aligned [1]
+    name, syntax_oid = _database_name(database), _syntax_oid(syntax)
+    size = len(syntax_oid) + len(encoding) + len(data)
+    external_head = ber.head(UNIVERSAL, True, ber.EXTERNAL, size)
+    size += len(external_head)
+    choice_head = ber.head(CONTEXT, True, 1, size)
+    size += len(choice_head)
+    record_head = ber.head(CONTEXT, True, 1, size)
+    size += len(record_head) + len(name)
+    return b"".join((ber.head(UNIVERSAL, True, ber.SEQUENCE, size), name, record_head,
+                     choice_head, external_head, syntax_oid, encoding, data))
+
+
+@lru_cache(maxsize=64)
+def _database_name(database: str) -> bytes:
+    return text(database, 0, CONTEXT)
+
+
+@lru_cache(maxsize=64)
+def _syntax_oid(syntax: str) -> bytes:
+    return oid(syntax)
 
 
 def external(syntax: str, data: bytes) -> bytes:

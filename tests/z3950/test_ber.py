@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from z3950 import ber
+from z3950 import ber, pdu
 
 
 def test_integer_encodings_are_minimal_twos_complement() -> None:
@@ -77,3 +77,16 @@ def test_malformed_data_raises_ber_error(garbage: bytes) -> None:
 def test_trailing_bytes_rejected() -> None:
     with pytest.raises(ber.BerError):
         ber.decode(ber.null() + b"\x00")
+
+
+@pytest.mark.parametrize("syntax", [pdu.USMARC, pdu.SUTRS, "1.2.840.10003.5.109.10"])
+@pytest.mark.parametrize("size", [0, 1, 127, 128, 255, 256, 4000, 65535, 65536, 70000])
+def test_a_retrieval_record_is_its_generic_encoding(syntax: str, size: int) -> None:
+    """``pdu._name_plus_record`` writes the headers first and copies the record once; the
+    bytes are those of nesting the generic constructors (long-form lengths included)."""
+    data = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    for database in ("union", "x" * 200):
+        rec = pdu.Record(database, syntax, data)
+        generic = ber.seq(ber.text(database, 0, ber.CONTEXT),
+                          ber.cons(1, ber.cons(1, pdu.external(syntax, data))))
+        assert pdu._name_plus_record(rec) == generic

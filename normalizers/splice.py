@@ -24,6 +24,7 @@ from normalizers.marc import MARCXML_NS, decode_field, field_xml, fix_leader, xm
 _SPECIAL = re.compile("[&<>\"\x00-\x08\x0b\x0c\x0e-\x1e\ufffe\uffff]")
 _SPECIAL_IN_BODY = re.compile("[&<>\"\x00-\x08\x0b\x0c\x0e-\x1d\ufffe\uffff]")  # 1e: field ends
 _MAX_OFFSET = 99999  # five directory digits
+_HAS_852 = re.compile(rb"(?:.{12})*852", re.DOTALL)  # an 852 entry in a directory
 _FieldsXml = Callable[[bytes, bytes], str | None]
 
 
@@ -40,30 +41,37 @@ C_FIELDS_XML = _c_fields_xml()
 _PLAIN_INDICATORS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
 
 
-def _frame(data: bytes) -> tuple[str, list[str], bytes] | None:
-    """Leader, field tags and body (without the record terminator) of a stored record."""
+def _layout(data: bytes) -> tuple[int, bytes] | None:
+    """Base address and directory of a stored record, or None for a frame that is not
+    ours or that carries its own 852s (the general path drops those first)."""
     head = data[12:17]
     if len(data) < 26 or not head.isdigit() or data[-1:] != b"\x1d":
         return None
     base = int(head)
-    directory = data[24:base - 1].decode("ascii", "replace")
+    directory = data[24:base - 1]
     if base > len(data) or len(directory) % 12 or data[base - 1:base] != b"\x1e":
         return None
-    tags = [directory[pos:pos + 3] for pos in range(0, len(directory), 12)]
-    return data[:24].decode("ascii", "replace"), tags, data[base:-1]
+    return None if _HAS_852.match(directory) else (base, directory)
+
+
+def _tags(directory: bytes) -> list[str]:
+    text = directory.decode("ascii", "replace")
+    return [text[pos:pos + 3] for pos in range(0, len(text), 12)]
 
 
 def marcxml(data: bytes, extra: Sequence[str]) -> str | None:
     """MARC21 slim XML of a stored record followed by ``extra`` (rendered elements)."""
-    frame = _frame(data)
-    if frame is None or "852" in frame[1]:
+    layout = _layout(data)
+    if layout is None:
         return None
-    leader, tags, body = frame
-    fields = C_FIELDS_XML(data[24:24 + 12 * len(tags)], body) if C_FIELDS_XML else None
+    base, directory = layout
+    body = data[base:-1]
+    fields = C_FIELDS_XML(directory, body) if C_FIELDS_XML else None
     if fields is None:
-        fields = _fields_xml(tags, body)
+        fields = _fields_xml(_tags(directory), body)
     if fields is None:
         return None
+    leader = data[:24].decode("ascii", "replace")
     return "".join([f'<record xmlns="{MARCXML_NS}"><leader>{xml_text(leader)}</leader>',
                     fields, *extra, "</record>"])
 
@@ -93,18 +101,18 @@ def _field_xml(tag: str, raw: str, clean: bool) -> str:
 def iso2709(data: bytes, extra: Sequence[bytes]) -> bytes | None:
     """The stored record with ``extra`` fields (encoded, each ending with the field
     terminator) appended as 852s."""
-    frame = _frame(data)
-    if frame is None or "852" in frame[1]:
+    layout = _layout(data)
+    if layout is None:
         return None
-    leader, _, body = frame
-    offset = len(body)
+    base, directory = layout
+    offset = len(data) - base - 1  # the body, without the record terminator
     if offset + sum(len(f) for f in extra) > _MAX_OFFSET:
         return None
-    base = int(data[12:17])
-    entries = [data[24:base - 1]]
+    entries = [directory]
     for encoded in extra:
         entries.append(f"852{len(encoded):04d}{offset:05d}".encode("ascii"))
         offset += len(encoded)
-    base += 12 * len(extra)
-    return b"".join([fix_leader(leader, base + offset + 1, base).encode("ascii"), *entries,
-                     b"\x1e", body, *extra, b"\x1d"])
+    new_base = base + 12 * len(extra)
+    leader = data[:24].decode("ascii", "replace")
+    return b"".join([fix_leader(leader, new_base + offset + 1, new_base).encode("ascii"),
+                     *entries, b"\x1e", data[base:-1], *extra, b"\x1d"])

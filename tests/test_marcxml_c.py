@@ -19,10 +19,12 @@ LEADER = "00000nam a2200000 a 4500"
 
 def _both(data: bytes) -> tuple[str | None, str | None]:
     """(C, Python) field elements of a stored record."""
-    frame = splice._frame(data)
-    assert frame is not None and splice.C_FIELDS_XML is not None
-    _, tags, body = frame
-    return splice.C_FIELDS_XML(data[24:24 + 12 * len(tags)], body), splice._fields_xml(tags, body)
+    layout = splice._layout(data)
+    assert layout is not None and splice.C_FIELDS_XML is not None
+    base, directory = layout
+    body = data[base:-1]
+    return (splice.C_FIELDS_XML(directory, body),
+            splice._fields_xml(splice._tags(directory), body))
 
 
 def test_the_extension_is_built() -> None:
@@ -37,6 +39,8 @@ def test_real_records_come_out_the_same(name: str) -> None:
                   for raw in read_iso2709(stream)]  # type: ignore[arg-type]
     written = 0
     for data in stored:
+        if splice._layout(data) is None:  # its own 852s: the general path's
+            continue
         fast, python = _both(data)
         assert fast is None or fast == python
         written += fast is not None

@@ -311,7 +311,10 @@ class SqliteFtsBackend:
 
 def _end_read(conn: sqlite3.Connection) -> None:
     """COMMIT a read transaction; should that fail, roll it back rather than leave the
-    connection inside it (every later BEGIN would fail)."""
+    connection inside it (every later BEGIN would fail). An interrupted write into a temp
+    table (``fill_hits``) has already rolled the whole transaction back."""
+    if not conn.in_transaction:
+        return
     try:
         conn.execute("COMMIT")
     except sqlite3.Error:

@@ -29,7 +29,7 @@ from search.inline import Overran
 from search.query import MatchAll, ScanRequest, Scope, SearchRequest
 from search.sqlite_compile import Compiled, compile_query
 from search.sqlite_drafts import DraftedEntry
-from search.sqlite_rank import Ranking
+from search.sqlite_rank import FAST, Ranking
 from search.sqlite_rows import doc_rows
 from search.sqlite_schema import (
     READER_CACHE_KIB,
@@ -291,7 +291,8 @@ class SqliteFtsBackend:
         size = self.path.stat().st_size if self.path.exists() else 0
         return BackendStats(entries=entries, backend=self.name,
                             detail={"holdings": holdings, "path": str(self.path),
-                                    "file_bytes": size, "sqlite": sqlite3.sqlite_version})
+                                    "file_bytes": size, "sqlite": sqlite3.sqlite_version,
+                                    "ranking": "unioncat_bm25" if FAST else "bm25"})
 
     def health(self) -> Health:
         try:

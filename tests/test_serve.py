@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -72,3 +73,18 @@ def test_http_and_z3950_from_one_command(server: tuple[int, int]) -> None:
                              "find @attr 1=1016 \"viet nam\"\nquit\n", capture_output=True,
                              text=True, timeout=30).stdout
         assert "Number of hits:" in out and "Number of hits: 0" not in out
+
+
+def test_serve_warns_when_the_c_extensions_are_missing(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from app import server
+    from search import sqlite_rank
+    monkeypatch.setattr(sqlite_rank, "FAST", False)
+    with caplog.at_level(logging.WARNING, logger="unioncat.server"):
+        server._warn_without_extensions()
+    assert "search._rank" in caplog.text and "libsqlite3-dev" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(sqlite_rank, "FAST", True)
+    with caplog.at_level(logging.WARNING, logger="unioncat.server"):
+        server._warn_without_extensions()
+    assert caplog.text == ""  # both built here (`make install`)

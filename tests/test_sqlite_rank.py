@@ -41,10 +41,12 @@ def _assert_same_scores(conn: sqlite3.Connection) -> None:
     assert hits > 300  # the queries do reach the records
 
 
-def test_the_extension_is_built_and_ranks() -> None:
-    """``make install`` builds search._rank; without it ranking silently costs 4x."""
+def test_the_extension_is_built_and_ranks(catalog: Catalog) -> None:
+    """``make install`` builds search._rank; without it ranking costs 4x (``serve`` warns,
+    ``stats`` says which ranking runs)."""
     assert sqlite_rank.FAST
     assert sqlite_rank.BM25.startswith("unioncat_bm25(")
+    assert catalog.backend.stats().detail["ranking"] == "unioncat_bm25"
 
 
 @pytest.fixture

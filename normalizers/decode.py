@@ -45,6 +45,11 @@ def decode_iso2709(data: bytes) -> Decoded:
         fast = _decode_ascii(data)
         if fast is not None:
             return fast
+    return decode_general(data)
+
+
+def decode_general(data: bytes) -> Decoded:
+    """``decode_iso2709`` for any record (the fast path's reference, tested against it)."""
     leader, raw_fields = split_iso2709(data)
     if not raw_fields:
         raise MarcError("record has no fields")

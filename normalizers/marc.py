@@ -49,16 +49,14 @@ class Field:
         return " ".join([s for c, v in self.subfields if c in codes and (s := v.strip())])
 
 
-@dataclass
-class Record:
-    leader: str
-    fields: list[Field] = field(default_factory=list)
+class _FirstLookups:
+    """``control`` and ``subfield`` of the first field with a tag, for whatever ``first``
+    finds it (``Record`` scans, ``FieldIndex`` looks it up)."""
 
-    def get_fields(self, *tags: str) -> list[Field]:
-        return [f for f in self.fields if f.tag in tags]
+    __slots__ = ()
 
     def first(self, tag: str) -> Field | None:
-        return next((f for f in self.fields if f.tag == tag), None)
+        raise NotImplementedError
 
     def control(self, tag: str) -> str:
         found = self.first(tag)
@@ -69,7 +67,19 @@ class Record:
         return (found.get(code) or "") if found else ""
 
 
-class FieldIndex:
+@dataclass
+class Record(_FirstLookups):
+    leader: str
+    fields: list[Field] = field(default_factory=list)
+
+    def get_fields(self, *tags: str) -> list[Field]:
+        return [f for f in self.fields if f.tag in tags]
+
+    def first(self, tag: str) -> Field | None:
+        return next((f for f in self.fields if f.tag == tag), None)
+
+
+class FieldIndex(_FirstLookups):
     """A record's fields by tag, for code that looks up many tags of one record in a row
     (``bib_from_record``, ``profile_of``): one pass over the fields instead of one per
     lookup. Same answers as the ``Record`` methods, for a record that does not change
@@ -103,14 +113,6 @@ class FieldIndex:
     def first(self, tag: str) -> Field | None:
         group = self._by_tag.get(tag)
         return group[0] if group else None
-
-    def control(self, tag: str) -> str:
-        found = self.first(tag)
-        return found.data or "" if found else ""
-
-    def subfield(self, tag: str, code: str) -> str:
-        found = self.first(tag)
-        return (found.get(code) or "") if found else ""
 
 
 # ---------------------------------------------------------------- ISO 2709 decoding

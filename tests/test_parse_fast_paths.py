@@ -15,13 +15,7 @@ import random
 import pytest
 
 from normalizers.bib import Bib
-from normalizers.decode import (
-    Decoded,
-    _choose_encoding,
-    _clean,
-    _decode_bytes,
-    decode_iso2709,
-)
+from normalizers.decode import decode_general, decode_iso2709
 from normalizers.marc import (
     Field,
     FieldIndex,
@@ -31,23 +25,12 @@ from normalizers.marc import (
     decode_field,
     decode_fields,
     encode_field,
-    split_iso2709,
     to_iso2709,
 )
 from normalizers.matchkeys import Profile, tokens
 from tests.conftest import FIXTURES
 
-
-def _general(data: bytes) -> Decoded:
-    """``decode_iso2709`` without its ASCII fast path (the code it replaced)."""
-    leader, raw_fields = split_iso2709(data)
-    if not raw_fields:
-        raise MarcError("record has no fields")
-    encoding, repairs = _choose_encoding(leader, data)
-    changed: set[str] = set()
-    fields = [decode_field(tag, _clean(_decode_bytes(raw, encoding), changed))
-              for tag, raw in raw_fields]
-    return Decoded(Record(leader[:9] + "a" + leader[10:], fields), repairs + sorted(changed))
+_general = decode_general  # ``decode_iso2709`` without its ASCII fast path
 
 
 def _outcome(decode: object, data: bytes) -> object:

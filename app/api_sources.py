@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 
+from app.clusterers import make_clusterer
 from app.indexer import drain_outbox
 from app.ingest import ingest_records
 from app.source_config import key_matches, source_from
@@ -122,8 +123,6 @@ async def upload_records(code: str, request: Request) -> dict[str, Any]:
         if not (_key_of(request) and key_matches(conn, code, _key_of(request))) and \
                 visibility_of(request, state.settings) != "admin":
             raise HTTPException(403, f"this key may not write records of {code}")
-        from app.cli import make_clusterer
-
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
         counts = ingest_records(conn, source, read_marc(io.BytesIO(data), origin="upload"),

@@ -9,45 +9,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.backends import open_backend
+from app.cli_base import ConfigOption, cli, console, settings_from
+from app.clusterers import make_clusterer
 from app.indexer import drain_outbox
 from app.ingest import IngestCounts, ingest_records
-from app.settings import Settings, load_settings
+from app.settings import Settings
 from harvesters.marcfile import read_marc_path
 from harvesters.raw import RawRecord
-from normalizers.clustering import Clusterer, SingletonClusterer
 from search.backend import SearchBackend
 from store.db import open_store, transaction
 from store.sources import ensure_source, save_source
 from store.stats import store_stats
-
-cli = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="unioncat: the province's union catalog.")
-console = Console(stderr=True)
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c",
-                         help="unioncat.toml to read (default ./unioncat.toml)")]
-
-
-def settings_from(config: Path | None, **overrides: object) -> Settings:
-    try:
-        return load_settings(config, None, **overrides)
-    except (ValueError, OSError) as error:
-        console.print(f"[red]configuration error:[/red] {error}")
-        raise typer.Exit(2) from error
-
-
-def make_clusterer(settings: Settings) -> Clusterer:
-    if settings.dedup:
-        try:
-            from normalizers import dedup  # type: ignore[attr-defined, unused-ignore]
-        except ImportError:
-            return SingletonClusterer()
-        clusterer: Clusterer = dedup.DedupClusterer()
-        return clusterer
-    return SingletonClusterer()
 
 
 def run_ingest(conn: sqlite3.Connection, backend: SearchBackend, settings: Settings,

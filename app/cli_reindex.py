@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from app.backends import open_backend
-from app.cli import console, make_clusterer, settings_from
+from app.cli_base import console, settings_from
+from app.clusterers import make_clusterer
 from app.reindex import reindex as rebuild_index
 from app.reindex import renormalize
 from store.db import open_store

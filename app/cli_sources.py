@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.cli import ConfigOption, settings_from
+from app.cli_base import ConfigOption, settings_from
 from app.harvest import HarvestResult
 from app.source_config import new_api_key, source_from, sync_configured_sources
 from store.db import open_store, transaction

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from app.clusterers import make_clusterer
 from app.harvest import HarvestResult, Progress, harvest_oai
 from app.harvest_files import harvest_marc_file, harvest_marc_url
 from app.indexer import drain_outbox
@@ -41,8 +42,6 @@ def harvest_one(settings: Settings, source: Source, *, full: bool = False,
                 client_factory: ClientFactory = default_client,
                 progress: Progress | None = None) -> HarvestResult:
     """One source in the calling thread, on its own connection and client."""
-    from app.cli import make_clusterer
-
     conn = open_store(settings.store_path)
     try:
         with client_factory() as http:

@@ -36,6 +36,9 @@ _ENV_SETTINGS = "UNIONCAT_SERVE_SETTINGS"
 
 
 def run_server(settings: Settings) -> None:
+    # uvicorn's own logging config is not used (log_config=None): its access and server
+    # lines go to the root logger in this one format, with no colour or status-phrase work
+    # on every request
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     _warn_without_extensions()
@@ -51,7 +54,7 @@ async def _serve(settings: Settings) -> None:
     backend = app.state.unioncat.backend
     z3950 = await _start_z3950(backend, settings)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port,
-                                           log_level="info"))
+                                           log_level="info", log_config=None))
     stop = asyncio.Event()
     scheduler = (asyncio.create_task(harvest_scheduler(settings, stop, backend))
                  if settings.scheduled_harvests else None)
@@ -93,7 +96,7 @@ def _run_workers(settings: Settings) -> None:
         threading.Thread(target=_scheduler_thread, args=(settings,), daemon=True).start()
     uvicorn.run("app.server:worker_app", factory=True, host=settings.host,
                 port=settings.port, workers=settings.http_workers, log_level="info",
-                http=NoDelayHttpProtocol, loop="uvloop")
+                log_config=None, http=NoDelayHttpProtocol, loop="uvloop")
 
 
 class NoDelayHttpProtocol(HttpToolsProtocol):

@@ -125,11 +125,15 @@ def serve(host: Annotated[str | None, typer.Option(help="listen address")] = Non
               "--workers", help="serving processes (default 1; use the core count)")] = None,
           config: ConfigOption = None) -> None:
     """Serve the JSON API, SRU and Z39.50 (and run scheduled harvests)."""
-    from app.server import run_server
+    from app.server import ListenError, run_server
 
     settings = settings_from(config, host=host, port=port, z3950_port=z3950_port,
                              http_workers=workers)
-    run_server(settings)
+    try:
+        run_server(settings)
+    except ListenError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from error
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """Run the HTTP app (uvicorn) and the Z39.50 server, in one process or several.
 
 With ``http_workers`` > 1, uvicorn starts that many processes; each serves HTTP and
-Z39.50 (the Z39.50 port is shared with SO_REUSEPORT, so the kernel spreads connections),
-and scheduled harvests run once, in the supervising process.
+Z39.50 from sockets the supervising process binds once (the Z39.50 one is lent to them,
+``app.shared_socket``, and the least busy worker takes each new association), and
+scheduled harvests run once, in the supervising process.
 """
 
 from __future__ import annotations
@@ -25,14 +26,16 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from app.harvest_run import harvest_scheduler
 from app.main import create_app
 from app.settings import Settings, load_settings
+from app.shared_socket import SocketLender, bind_listener, borrow
 from normalizers import splice
 from search import sqlite_rank
 from search.backend import SearchBackend
 from search.query import PUBLIC
-from z3950.server import Z3950Settings, serve_z3950
+from z3950.server import Listener, Z3950Settings, serve_z3950
 
 log = logging.getLogger("unioncat.server")
 _ENV_SETTINGS = "UNIONCAT_SERVE_SETTINGS"
+_ENV_Z3950_LENDER = "UNIONCAT_Z3950_LENDER"  # where workers borrow the Z39.50 socket
 
 
 def run_server(settings: Settings) -> None:
@@ -67,11 +70,25 @@ async def _serve(settings: Settings) -> None:
             scheduler.cancel()
 
 
+class ListenError(Exception):
+    """The Z39.50 address cannot be listened on; the message says what to do."""
+
+
+def _listen_error(settings: Settings, error: OSError) -> ListenError:
+    return ListenError(
+        f"cannot listen for Z39.50 on {settings.host}:{settings.z3950_port} "
+        f"({error.strerror or error}): choose another port with --z3950-port "
+        "(or z3950_port / UNIONCAT_Z3950_PORT), or stop the program holding it")
+
+
 async def _start_z3950(backend: SearchBackend, settings: Settings,
-                       shared: bool = False) -> asyncio.Server:
-    server = await serve_z3950(backend, Z3950Settings(
-        host=settings.host, port=settings.z3950_port, database=settings.z3950_database,
-        scope=PUBLIC, reuse_port=shared))
+                       shared: socket.socket | None = None) -> Listener:
+    try:
+        server = await serve_z3950(backend, Z3950Settings(
+            host=settings.host, port=settings.z3950_port, database=settings.z3950_database,
+            scope=PUBLIC), shared)
+    except OSError as error:
+        raise _listen_error(settings, error) from error
     log.info("Z39.50 on %s:%d database %s (pid %d)", settings.host, settings.z3950_port,
              settings.z3950_database, os.getpid())
     return server
@@ -92,11 +109,20 @@ def _warn_without_extensions() -> None:
 def _run_workers(settings: Settings) -> None:
     """uvicorn's process manager; each worker rebuilds the settings from the environment."""
     os.environ[_ENV_SETTINGS] = settings.to_json()
+    try:
+        listener = bind_listener(settings.host, settings.z3950_port)
+    except OSError as error:
+        raise _listen_error(settings, error) from error
+    lender = SocketLender(listener).start()
+    os.environ[_ENV_Z3950_LENDER] = lender.path
     if settings.scheduled_harvests:
         threading.Thread(target=_scheduler_thread, args=(settings,), daemon=True).start()
-    uvicorn.run("app.server:worker_app", factory=True, host=settings.host,
-                port=settings.port, workers=settings.http_workers, log_level="info",
-                log_config=None, http=NoDelayHttpProtocol, loop="uvloop")
+    try:
+        uvicorn.run("app.server:worker_app", factory=True, host=settings.host,
+                    port=settings.port, workers=settings.http_workers, log_level="info",
+                    log_config=None, http=NoDelayHttpProtocol, loop="uvloop")
+    finally:
+        lender.close()
 
 
 class NoDelayHttpProtocol(HttpToolsProtocol):
@@ -129,7 +155,7 @@ def worker_app() -> FastAPI:
 
     @asynccontextmanager
     async def z3950_lifespan(_: FastAPI) -> AsyncIterator[None]:
-        server = await _start_z3950(backend, settings, shared=True)
+        server = await _start_z3950(backend, settings, borrow(os.environ[_ENV_Z3950_LENDER]))
         try:
             yield
         finally:
@@ -140,4 +166,4 @@ def worker_app() -> FastAPI:
     return app
 
 
-__all__ = ["load_settings", "run_server", "worker_app"]
+__all__ = ["ListenError", "load_settings", "run_server", "worker_app"]

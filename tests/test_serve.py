@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.z3950 import rawclient
 
 UNIONCAT = [sys.executable, "-c", "from app.cli import main; main()"]
 
@@ -34,16 +37,27 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-@pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])
-def server(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[tuple[int, int]]:
+def _start(data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], int, int]:
     http, z3950 = _free_port(), _free_port()
     env = {**os.environ, "UNIONCAT_DATA_DIR": str(data_dir),
            "UNIONCAT_SCHEDULED_HARVESTS": "false"}
-    proc = subprocess.Popen([*UNIONCAT, "serve", "--port", str(http), "--z3950-port",
-                             str(z3950), "--workers", str(request.param)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = data_dir.parent / f"serve-{http}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([*UNIONCAT, "serve", "--port", str(http), "--z3950-port",
+                                 str(z3950), "--workers", str(workers)], env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_ready(http)
+    except AssertionError as error:
+        proc.kill()
+        raise AssertionError(f"{error}; its log ends:\n{log.read_text()[-2000:]}") from None
+    return proc, http, z3950
+
+
+@pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])
+def server(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[tuple[int, int]]:
+    proc, http, z3950 = _start(data_dir, request.param)
+    try:
         yield http, z3950
     finally:
         proc.terminate()
@@ -73,6 +87,52 @@ def test_http_and_z3950_from_one_command(server: tuple[int, int]) -> None:
                              "find @attr 1=1016 \"viet nam\"\nquit\n", capture_output=True,
                              text=True, timeout=30).stdout
         assert "Number of hits:" in out and "Number of hits: 0" not in out
+
+
+def test_two_workers_share_the_z3950_associations(data_dir: Path) -> None:
+    proc, _, z3950 = _start(data_dir, 2)
+    try:
+        clients = [rawclient.initialized(z3950) for _ in range(4)]
+        per_worker = _associations_by_process(z3950)
+        for client in clients:
+            client.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert sum(per_worker.values()) == 4
+    # one after the other, so the idle worker takes the second (least busy first); with
+    # SO_REUSEPORT the kernel put all four on one worker one time in eight
+    assert len(per_worker) == 2, per_worker
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_taken_z3950_port_is_a_clear_error(data_dir: Path, workers: int) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        env = {**os.environ, "UNIONCAT_DATA_DIR": str(data_dir),
+               "UNIONCAT_SCHEDULED_HARVESTS": "false"}
+        done = subprocess.run([*UNIONCAT, "serve", "--port", str(_free_port()),
+                               "--z3950-port", str(port), "--workers", str(workers)],
+                              env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    message = " ".join(done.stderr.split())
+    assert f"cannot listen for Z39.50 on 127.0.0.1:{port}" in message
+    assert "--z3950-port" in message and "Traceback" not in message
+
+
+def _associations_by_process(port: int) -> Counter[int]:
+    """Established connections on local ``port``, counted by the pid holding them."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":  # ESTABLISHED
+            inodes.add(f"socket:[{fields[9]}]")
+    holders: Counter[int] = Counter()
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        with contextlib.suppress(OSError):
+            holders[int(fd_dir.parent.name)] += sum(
+                os.readlink(fd) in inodes for fd in fd_dir.iterdir())
+    return +holders
 
 
 def test_serve_warns_when_the_c_extensions_are_missing(

@@ -18,15 +18,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import threading
+from typing import Protocol
 
 from search.backend import SearchBackend
 from z3950 import pdu
+from z3950.acceptor import BalancedListener
 from z3950.ber import BerError, frame_length
 from z3950.session import Session
 from z3950.settings import Z3950Settings
 
-__all__ = ["Z3950Settings", "Z3950Thread", "serve_z3950"]
+__all__ = ["Listener", "Z3950Settings", "Z3950Thread", "serve_z3950"]
 
 log = logging.getLogger("unioncat.z3950")
 READ_CHUNK = 64 * 1024
@@ -41,8 +44,21 @@ class _Closing(Exception):
         self.message = message
 
 
-async def serve_z3950(backend: SearchBackend, settings: Z3950Settings) -> asyncio.Server:
-    """Start listening on ``settings.host:settings.port``; returns the started server."""
+class Listener(Protocol):
+    """What ``serve_z3950`` returns: an ``asyncio.Server`` or a ``BalancedListener``."""
+
+    @property
+    def sockets(self) -> tuple[socket.socket, ...]: ...
+
+    def close(self) -> None: ...
+
+    async def wait_closed(self) -> None: ...
+
+
+async def serve_z3950(backend: SearchBackend, settings: Z3950Settings,
+                      shared: socket.socket | None = None) -> Listener:
+    """Start listening on ``settings.host:settings.port``, or on ``shared``, a listening
+    socket other serving processes accept from too; returns the started listener."""
     active: set[asyncio.Task[None]] = set()
 
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -57,8 +73,10 @@ async def serve_z3950(backend: SearchBackend, settings: Z3950Settings) -> asynci
         finally:
             active.discard(task)
 
+    if shared is not None:
+        return BalancedListener(shared, on_connect, READ_CHUNK)
     return await asyncio.start_server(on_connect, settings.host, settings.port,
-                                      limit=READ_CHUNK, reuse_port=settings.reuse_port)
+                                      limit=READ_CHUNK)
 
 
 async def _refuse(writer: asyncio.StreamWriter) -> None:
@@ -158,7 +176,7 @@ class Z3950Thread:
         self.backend = backend
         self.settings = settings
         self.loop = asyncio.new_event_loop()
-        self.server: asyncio.Server | None = None
+        self.server: Listener | None = None
         self.thread = threading.Thread(target=self.loop.run_forever, name="z3950",
                                        daemon=True)
 
@@ -180,7 +198,7 @@ class Z3950Thread:
         self.loop.close()
 
 
-async def _shutdown(server: asyncio.Server) -> None:
+async def _shutdown(server: Listener) -> None:
     server.close()
     for task in asyncio.all_tasks():
         if task is not asyncio.current_task():

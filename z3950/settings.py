@@ -23,7 +23,6 @@ class Z3950Settings:
     max_result_set: int = 5000  # positions a present may ask for in one result set
     max_result_sets: int = 20  # named result sets per connection
     max_scan_terms: int = 200
-    reuse_port: bool = False  # several serving processes share the port (SO_REUSEPORT)
 
     def scopes(self) -> dict[str, Scope]:
         """Database name -> the scope its clients see."""

@@ -1,9 +1,9 @@
 """Run the HTTP app (uvicorn) and the Z39.50 server, in one process or several.
 
 With ``http_workers`` > 1, uvicorn starts that many processes; each serves HTTP and
-Z39.50 from sockets the supervising process binds once (the Z39.50 one is lent to them,
-``app.shared_socket``, and the least busy worker takes each new association), and
-scheduled harvests run once, in the supervising process.
+Z39.50 (the supervising process accepts Z39.50 connections and hands each to the least
+busy worker, ``z3950.dispatch``), and scheduled harvests run once, in the supervising
+process.
 """
 
 from __future__ import annotations
@@ -26,16 +26,16 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from app.harvest_run import harvest_scheduler
 from app.main import create_app
 from app.settings import Settings, load_settings
-from app.shared_socket import SocketLender, bind_listener, borrow
 from normalizers import splice
 from search import sqlite_rank
 from search.backend import SearchBackend
 from search.query import PUBLIC
+from z3950.dispatch import Dispatcher
 from z3950.server import Listener, Z3950Settings, serve_z3950
 
 log = logging.getLogger("unioncat.server")
 _ENV_SETTINGS = "UNIONCAT_SERVE_SETTINGS"
-_ENV_Z3950_LENDER = "UNIONCAT_Z3950_LENDER"  # where workers borrow the Z39.50 socket
+_ENV_Z3950_DISPATCHER = "UNIONCAT_Z3950_DISPATCHER"  # where workers get Z39.50 connections
 
 
 def run_server(settings: Settings) -> None:
@@ -82,11 +82,11 @@ def _listen_error(settings: Settings, error: OSError) -> ListenError:
 
 
 async def _start_z3950(backend: SearchBackend, settings: Settings,
-                       shared: socket.socket | None = None) -> Listener:
+                       dispatcher: str | None = None) -> Listener:
     try:
         server = await serve_z3950(backend, Z3950Settings(
             host=settings.host, port=settings.z3950_port, database=settings.z3950_database,
-            scope=PUBLIC), shared)
+            scope=PUBLIC), dispatcher)
     except OSError as error:
         raise _listen_error(settings, error) from error
     log.info("Z39.50 on %s:%d database %s (pid %d)", settings.host, settings.z3950_port,
@@ -110,11 +110,10 @@ def _run_workers(settings: Settings) -> None:
     """uvicorn's process manager; each worker rebuilds the settings from the environment."""
     os.environ[_ENV_SETTINGS] = settings.to_json()
     try:
-        listener = bind_listener(settings.host, settings.z3950_port)
+        dispatcher = Dispatcher(settings.host, settings.z3950_port).start()
     except OSError as error:
         raise _listen_error(settings, error) from error
-    lender = SocketLender(listener).start()
-    os.environ[_ENV_Z3950_LENDER] = lender.path
+    os.environ[_ENV_Z3950_DISPATCHER] = dispatcher.path
     if settings.scheduled_harvests:
         threading.Thread(target=_scheduler_thread, args=(settings,), daemon=True).start()
     try:
@@ -122,7 +121,7 @@ def _run_workers(settings: Settings) -> None:
                     port=settings.port, workers=settings.http_workers, log_level="info",
                     log_config=None, http=NoDelayHttpProtocol, loop="uvloop")
     finally:
-        lender.close()
+        dispatcher.close()
 
 
 class NoDelayHttpProtocol(HttpToolsProtocol):
@@ -155,7 +154,7 @@ def worker_app() -> FastAPI:
 
     @asynccontextmanager
     async def z3950_lifespan(_: FastAPI) -> AsyncIterator[None]:
-        server = await _start_z3950(backend, settings, borrow(os.environ[_ENV_Z3950_LENDER]))
+        server = await _start_z3950(backend, settings, os.environ[_ENV_Z3950_DISPATCHER])
         try:
             yield
         finally:

@@ -24,8 +24,8 @@ from typing import Protocol
 
 from search.backend import SearchBackend
 from z3950 import pdu
-from z3950.acceptor import BalancedListener
 from z3950.ber import BerError, frame_length
+from z3950.dispatch import Receiver
 from z3950.session import Session
 from z3950.settings import Z3950Settings
 
@@ -45,7 +45,7 @@ class _Closing(Exception):
 
 
 class Listener(Protocol):
-    """What ``serve_z3950`` returns: an ``asyncio.Server`` or a ``BalancedListener``."""
+    """What ``serve_z3950`` returns: an ``asyncio.Server`` or a ``dispatch.Receiver``."""
 
     @property
     def sockets(self) -> tuple[socket.socket, ...]: ...
@@ -56,9 +56,9 @@ class Listener(Protocol):
 
 
 async def serve_z3950(backend: SearchBackend, settings: Z3950Settings,
-                      shared: socket.socket | None = None) -> Listener:
-    """Start listening on ``settings.host:settings.port``, or on ``shared``, a listening
-    socket other serving processes accept from too; returns the started listener."""
+                      dispatcher: str | None = None) -> Listener:
+    """Start listening on ``settings.host:settings.port``, or take the connections the
+    ``dispatch.Dispatcher`` at path ``dispatcher`` hands over; returns the listener."""
     active: set[asyncio.Task[None]] = set()
 
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -73,8 +73,8 @@ async def serve_z3950(backend: SearchBackend, settings: Z3950Settings,
         finally:
             active.discard(task)
 
-    if shared is not None:
-        return BalancedListener(shared, on_connect, READ_CHUNK)
+    if dispatcher is not None:
+        return Receiver(dispatcher, on_connect, READ_CHUNK)
     return await asyncio.start_server(on_connect, settings.host, settings.port,
                                       limit=READ_CHUNK)
 

@@ -1,0 +1,105 @@
+"""Several serving processes: the supervisor's dispatcher hands each new Z39.50 connection
+to the worker serving the fewest (modelled here by receivers on one event loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections import Counter
+from collections.abc import Callable
+
+from z3950.dispatch import Dispatcher, Handler, Receiver
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Workers:
+    """Receivers that count what they serve; each association stays open until released
+    (as a cataloguer's session does) or its client leaves."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self.served: Counter[int] = Counter()
+        self.release = asyncio.Event()
+        self.receivers: list[Receiver] = []
+
+    def add(self) -> Receiver:
+        receiver = Receiver(self.dispatcher.path, self._handler(len(self.receivers)), 1024)
+        self.receivers.append(receiver)
+        return receiver
+
+    def _handler(self, number: int) -> Handler:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.served[number] += 1
+            writer.write(b"hello")
+            await asyncio.wait([asyncio.ensure_future(self.release.wait()),
+                                asyncio.ensure_future(reader.read())],
+                               return_when=asyncio.FIRST_COMPLETED)
+            writer.close()
+        return handle
+
+
+async def _connect(port: int, count: int) -> list[asyncio.StreamWriter]:
+    writers = []
+    for _ in range(count):  # one after the other, each answered before the next
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        assert await reader.readexactly(5) == b"hello"
+        writers.append(writer)
+    return writers
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition() and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+
+
+def test_each_new_association_goes_to_the_least_busy_worker() -> None:
+    async def scenario() -> Counter[int]:
+        port = _free_port()
+        dispatcher = Dispatcher("127.0.0.1", port).start()
+        try:
+            workers = Workers(dispatcher)
+            workers.add()
+            first = await _connect(port, 3)  # while only one worker is up
+            workers.add()
+            await asyncio.sleep(0.1)  # the dispatcher has seen it join
+            later = await _connect(port, 5)
+            for writer in first[:2]:  # two of the first worker's clients leave ...
+                writer.close()
+            await _until(lambda: len(workers.receivers[0].open) == 2)
+            await asyncio.sleep(0.2)  # ... and the dispatcher has heard
+            last = await _connect(port, 2)  # so the first worker takes the next two
+            workers.release.set()
+            assert len(later + last) == 7  # all open until here
+            return workers.served
+        finally:
+            dispatcher.close()
+    assert asyncio.run(scenario()) == {0: 3 + 1 + 2, 1: 4}
+
+
+def test_connections_wait_until_a_worker_is_up_and_skip_one_that_left() -> None:
+    async def scenario() -> Counter[int]:
+        port = _free_port()
+        dispatcher = Dispatcher("127.0.0.1", port).start()
+        try:
+            workers = Workers(dispatcher)
+            pending = asyncio.ensure_future(_connect(port, 1))  # queued by the kernel
+            await asyncio.sleep(0.2)
+            assert not pending.done()
+            gone = workers.add()
+            kept = await pending
+            gone.close()  # stops, as a worker uvicorn replaces does
+            workers.add()
+            await asyncio.sleep(0.2)
+            kept += await _connect(port, 2)
+            workers.release.set()
+            return workers.served
+        finally:
+            dispatcher.close()
+    assert asyncio.run(scenario()) == {0: 1, 1: 2}

@@ -39,7 +39,7 @@ class BerTruncated(BerError):
     """The data ends inside an element: more bytes may complete it."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One decoded TLV: primitive nodes carry ``content``, constructed ones ``children``."""
 
@@ -53,7 +53,10 @@ class Node:
         return self.tag == tag and self.cls == cls
 
     def find(self, tag: int, cls: int = CONTEXT) -> Node | None:
-        return next((c for c in self.children if c.is_(tag, cls)), None)
+        for child in self.children:
+            if child.tag == tag and child.cls == cls:
+                return child
+        return None
 
     def need(self, tag: int, cls: int = CONTEXT) -> Node:
         found = self.find(tag, cls)
@@ -106,19 +109,42 @@ def decode_at(data: bytes, pos: int, depth: int = 0, bound: int | None = None) -
     bound = len(data) if bound is None else bound
     if depth > MAX_DEPTH:
         raise BerError("elements nested too deeply")
-    cls, constructed, tag, pos = _read_tag(data, pos, bound)
-    length, pos = _read_length(data, pos, bound)
-    if length is None:
-        if not constructed:
-            raise BerError("indefinite length on a primitive element")
-        children, pos = _read_until_eoc(data, pos, depth, bound)
-        return Node(cls, True, tag, children=children), pos
+    short = _short_header(data, pos, bound)
+    if short is not None:  # what nearly every element of a request is
+        cls, constructed, tag, pos, length = short
+    else:
+        cls, constructed, tag, pos = _read_tag(data, pos, bound)
+        maybe, pos = _read_length(data, pos, bound)
+        if maybe is None:
+            if not constructed:
+                raise BerError("indefinite length on a primitive element")
+            children, pos = _read_until_eoc(data, pos, depth, bound)
+            return Node(cls, True, tag, b"", children), pos
+        length = maybe
     end = pos + length
     if end > bound:
         raise BerTruncated("element runs past the end of the data")
     if not constructed:
-        return Node(cls, False, tag, content=data[pos:end]), end
-    return Node(cls, True, tag, children=_read_children(data, pos, end, depth)), end
+        return Node(cls, False, tag, data[pos:end], []), end
+    return Node(cls, True, tag, b"", _read_children(data, pos, end, depth)), end
+
+
+def _short_header(data: bytes, pos: int, bound: int) -> tuple[int, bool, int, int, int] | None:
+    """Class, constructed, tag, content offset and length of a header with a tag below 128
+    and a definite length below 128, read in one step; None for any other header."""
+    if pos + 3 > bound:
+        return None
+    first = data[pos]
+    tag = first & 0x1F
+    if tag == 0x1F:
+        tag = data[pos + 1]
+        if tag & 0x80 or tag == 0:
+            return None
+        pos += 1
+    length = data[pos + 1]
+    if length & 0x80:
+        return None
+    return first >> 6, bool(first & 0x20), tag, pos + 2, length
 
 
 def _read_children(data: bytes, pos: int, end: int, depth: int) -> list[Node]:
@@ -227,6 +253,7 @@ def decode_int(raw: bytes) -> int:
     return int.from_bytes(raw, "big", signed=True)
 
 
+@lru_cache(maxsize=256)  # clients send the same few OIDs (syntaxes, attribute sets)
 def decode_oid(raw: bytes) -> str:
     if not raw:
         raise BerError("empty OBJECT IDENTIFIER")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from z3950 import ber, pdu
@@ -90,3 +92,32 @@ def test_a_retrieval_record_is_its_generic_encoding(syntax: str, size: int) -> N
         generic = ber.seq(ber.text(database, 0, ber.CONTEXT),
                           ber.cons(1, ber.cons(1, pdu.external(syntax, data))))
         assert pdu._name_plus_record(rec) == generic
+
+
+def _random_tree(rng: random.Random, depth: int = 0) -> ber.Node:
+    cls, tag = rng.choice((0, 1, 2, 3)), rng.choice((0, 1, 5, 30, 31, 45, 105, 127, 128, 300))
+    if depth < 3 and rng.random() < 0.5:
+        return ber.Node(cls, True, tag, b"",
+                        [_random_tree(rng, depth + 1) for _ in range(rng.randint(0, 4))])
+    return ber.Node(cls, False, tag, rng.randbytes(rng.choice((0, 1, 2, 100, 127, 128, 300))))
+
+
+def _encoded(node: ber.Node, long_lengths: bool) -> bytes:
+    """``node`` in BER; with ``long_lengths`` every length takes the two-octet long form
+    (valid BER, never the one-step header path)."""
+    body = (b"".join(_encoded(c, long_lengths) for c in node.children) if node.constructed
+            else node.content)
+    if long_lengths:
+        tag = ber.head(node.cls, node.constructed, node.tag, 0)[:-1]  # the tag octets
+        return tag + b"\x82" + len(body).to_bytes(2, "big") + body
+    return ber.tlv(node.cls, node.constructed, node.tag, body)
+
+
+def test_the_one_step_header_path_decodes_as_the_general_one() -> None:
+    rng = random.Random(5)
+    for _ in range(300):
+        tree = _random_tree(rng)
+        assert ber.decode(_encoded(tree, False)) == tree
+        assert ber.decode(_encoded(tree, True)) == tree
+        with pytest.raises(ber.BerTruncated):
+            ber.decode(_encoded(tree, False)[:-1] or b"\x30")

@@ -10,8 +10,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from lxml import etree
-
 from search.backend import SearchBackend
 from search.query import PUBLIC, Scope
 from sru.diagnostics import GeneralSystemError, SRUDiagnostic, UnsupportedParameterValue
@@ -19,8 +17,8 @@ from sru.explain import ZEEREX_SCHEMA, explain_record
 from sru.request import BadSoap, SruRequest, build_request, read_params
 from sru.responses import (
     Builder,
-    namespaces,
-    record_text,
+    Document,
+    Tree,
     safe_stylesheet,
     serialize,
     soap_envelope,
@@ -73,17 +71,18 @@ def handle_sru(backend: SearchBackend, params: Mapping[str, str], *, method: str
 
 def _answer(backend: SearchBackend, request: SruRequest, settings: SruSettings,
             scope: Scope) -> SruResponse:
+    document: Document
     if request.operation == "searchRetrieve":
-        root, failure = search_retrieve(backend, request, settings, scope)
+        document, failure = search_retrieve(backend, request, settings, scope)
     elif request.operation == "scan":
         root, failure = scan(backend, request, settings, scope)
+        document = Tree(root, request.version)
     else:
-        root, failure = explain(request, settings)
-    return _render(request, root, failure, settings)
+        document, failure = explain(request, settings)
+    return _render(request, document, failure, settings)
 
 
-def explain(request: SruRequest, settings: SruSettings,
-            ) -> tuple[etree._Element, SRUDiagnostic | None]:
+def explain(request: SruRequest, settings: SruSettings) -> tuple[Tree, SRUDiagnostic | None]:
     build = Builder(request.version)
     root = build.root("explainResponse")
     failure = request.problem
@@ -94,18 +93,16 @@ def explain(request: SruRequest, settings: SruSettings,
         except SRUDiagnostic as diag:
             failure = diag
     if failure is None or failure.code in (4, 7):  # still describe ourselves
-        build.record(root, ZEEREX_SCHEMA, explain_record(settings, request.version), 1,
+        build.record(root, ZEEREX_SCHEMA, explain_record(settings, request.version),
                      as_string)
-        record = root[-1]
-        record.remove(record[-1])  # explain records carry no recordPosition
     echo = build.add(root, "echoedExplainRequest")
     build.add(echo, "version", request.version)
     if failure is not None:
         build.diagnostics(root, [failure])
-    return root, failure
+    return Tree(root, request.version), failure
 
 
-def _general_failure(request: SruRequest) -> etree._Element:
+def _general_failure(request: SruRequest) -> Tree:
     build = Builder(request.version, scan=request.operation == "scan")
     name = {"searchRetrieve": "searchRetrieveResponse", "scan": "scanResponse"}.get(
         request.operation, "explainResponse")
@@ -113,10 +110,10 @@ def _general_failure(request: SruRequest) -> etree._Element:
     if request.operation == "searchRetrieve":
         build.add(root, "numberOfRecords", "0")
     build.diagnostics(root, [GeneralSystemError()])
-    return root
+    return Tree(root, request.version)
 
 
-def _render(request: SruRequest, root: etree._Element, failure: SRUDiagnostic | None,
+def _render(request: SruRequest, document: Document, failure: SRUDiagnostic | None,
             settings: SruSettings) -> SruResponse:
     status = 200
     if request.is_v2 and failure is not None:
@@ -124,56 +121,19 @@ def _render(request: SruRequest, root: etree._Element, failure: SRUDiagnostic | 
     stylesheet = safe_stylesheet(request.get("stylesheet"))
     if request.binding == "soap":
         return SruResponse(status if request.is_v2 else 200, {"Content-Type": XML_1},
-                           soap_envelope(root))
+                           soap_envelope(document.xml()))
     if not request.is_v2:
-        return SruResponse(status, {"Content-Type": XML_1}, serialize(root, stylesheet))
+        return SruResponse(status, {"Content-Type": XML_1},
+                           serialize(document.xml(), stylesheet))
     accept = request.get("httpAccept").split(";", 1)[0].strip().lower() or "application/sru+xml"
     if accept not in ACCEPTED:
         diag = UnsupportedParameterValue(f"httpAccept: {request.get('httpAccept')}")
-        build = Builder(request.version)
-        _replace_diagnostics(root, build, diag)
-        return SruResponse(diag.http_status, {"Content-Type": XML_2}, serialize(root))
+        document.replace_diagnostics(diag)
+        return SruResponse(diag.http_status, {"Content-Type": XML_2}, serialize(document.xml()))
     if ACCEPTED[accept] == JSON:
-        return SruResponse(status, {"Content-Type": JSON}, _json(root, request))
-    return SruResponse(status, {"Content-Type": ACCEPTED[accept]}, serialize(root, stylesheet))
-
-
-def _replace_diagnostics(root: etree._Element, build: Builder, diag: SRUDiagnostic) -> None:
-    ns = namespaces(build.version)
-    for old in root.findall(f"{{{ns.response}}}diagnostics") + root.findall(
-            f"{{{ns.scan}}}diagnostics"):
-        root.remove(old)
-    holder = etree.SubElement(root, f"{{{root.nsmap[root.prefix]}}}diagnostics")
-    holder.append(build.diagnostic(diag))
-
-
-def _json(root: etree._Element, request: SruRequest) -> bytes:
-    """SRU 2.0 ``httpAccept=application/json``: the response's fields, records as XML text."""
-    data: dict[str, object] = {"version": request.version, "operation": request.operation}
-    for child in root:
-        name = etree.QName(child).localname
-        if name in ("numberOfRecords", "nextRecordPosition", "resultCountPrecision"):
-            data[name] = int(child.text or 0) if name != "resultCountPrecision" else child.text
-        elif name == "records":
-            data["records"] = [_json_record(r) for r in child]
-        elif name == "terms":
-            data["terms"] = [{etree.QName(x).localname: x.text for x in term} for term in child]
-        elif name == "record":
-            data["record"] = _json_record(child)
-        elif name == "diagnostics":
-            data["diagnostics"] = [{etree.QName(x).localname: x.text for x in diag}
-                                   for diag in child]
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")
-
-
-def _json_record(record: etree._Element) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for part in record:
-        name = etree.QName(part).localname
-        if name == "recordData":
-            out[name] = part.text if len(part) == 0 else record_text(part)
-        elif name == "recordPosition":
-            out[name] = int(part.text or 0)
-        else:
-            out[name] = part.text
-    return out
+        data = {"version": request.version, "operation": request.operation,
+                **document.fields()}
+        return SruResponse(status, {"Content-Type": JSON},
+                           json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    return SruResponse(status, {"Content-Type": ACCEPTED[accept]},
+                       serialize(document.xml(), stylesheet))

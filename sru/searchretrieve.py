@@ -1,4 +1,4 @@
-"""The searchRetrieve operation: CQL -> neutral query -> backend -> records."""
+"""The searchRetrieve operation: CQL -> neutral query -> backend -> records as text."""
 
 from __future__ import annotations
 
@@ -24,12 +24,13 @@ from sru.diagnostics import (
     XPathRetrievalUnsupported,
 )
 from sru.params import integer
-from sru.request import SruRequest
-from sru.responses import DIAGNOSTIC_SCHEMA, Builder
+from sru.request import SruRequest, Version
+from sru.responses import DIAGNOSTIC_SCHEMA, diagnostic_xml, packing_name, response_namespace
 from sru.schemas import RecordSchema, find_schema
+from sru.searchresponse import Record, SearchRetrieveResponse
 from sru.settings import SruSettings
 from sru.sortkeys import parse_sort_keys
-from sru.xcql import xcql_into
+from sru.xcql import xcql
 
 RESULT_COUNT_EXACT = "info:srw/vocabulary/resultCountPrecision/1/exact"
 
@@ -90,9 +91,7 @@ def plan(request: SruRequest, settings: SruSettings, out: Plan) -> None:
 
 
 def search_retrieve(backend: SearchBackend, request: SruRequest, settings: SruSettings,
-                    scope: Scope) -> tuple[etree._Element, SRUDiagnostic | None]:
-    build = Builder(request.version)
-    root = build.root("searchRetrieveResponse")
+                    scope: Scope) -> tuple[SearchRetrieveResponse, SRUDiagnostic | None]:
     checked = Plan(size=settings.default_records)
     try:
         if request.problem is not None:
@@ -107,63 +106,51 @@ def search_retrieve(backend: SearchBackend, request: SruRequest, settings: SruSe
             raise FirstRecordPositionOutOfRange(
                 f"startRecord {checked.start} > {result.total} records")
     except QueryError as error:
-        return _failed(build, root, request, checked, diagnostic_of(error))
+        return _failed(request, checked, diagnostic_of(error))
     except SRUDiagnostic as diag:
-        return _failed(build, root, request, checked, diag)
-    build.add(root, "numberOfRecords", str(result.total))
+        return _failed(request, checked, diag)
+    response = SearchRetrieveResponse(request.version, checked.as_string, result.total)
     if request.is_v2:
-        build.add(root, "resultCountPrecision", RESULT_COUNT_EXACT)
-    if result.hits and checked.size > 0:
-        records = build.add(root, "records")
-        for offset, doc in enumerate(result.hits):
-            position = checked.start + offset
-            _record(build, records, checked, doc, position)
+        response.precision = RESULT_COUNT_EXACT
+    if checked.size > 0:
+        response.records = [_record(request.version, checked.schema, doc, checked.start + n)
+                            for n, doc in enumerate(result.hits)]
     following = checked.start + len(result.hits)
     if result.hits and following <= result.total:
-        build.add(root, "nextRecordPosition", str(following))
-    _echo(build, root, request, checked)
-    return root, None
+        response.next_position = following
+    response.echo = _echo(request, checked)
+    return response, None
 
 
-def _record(build: Builder, records: etree._Element, checked: Plan, doc: CatalogDocument,
-            position: int) -> None:
-    assert checked.schema is not None
+def _record(version: Version, schema: RecordSchema, doc: CatalogDocument,
+            position: int) -> Record:
     try:
-        data = checked.schema.render(doc)
-        schema = checked.schema.identifier
+        data = schema.render(doc)
     except Exception as error:  # a record we cannot render is a surrogate diagnostic
         diag = RecordTemporarilyUnavailable(f"{doc.id}: {error}")
-        data = build.diagnostic(diag)
-        schema = DIAGNOSTIC_SCHEMA
-    build.record(records, schema, data, position, checked.as_string)
+        return Record(DIAGNOSTIC_SCHEMA, diagnostic_xml(version, diag), position)
+    text = data if isinstance(data, str) else etree.tostring(data, encoding="unicode")
+    return Record(schema.identifier, text, position)
 
 
-def _failed(build: Builder, root: etree._Element, request: SruRequest, checked: Plan,
-            diag: SRUDiagnostic) -> tuple[etree._Element, SRUDiagnostic]:
-    build.add(root, "numberOfRecords", "0")
-    _echo(build, root, request, checked)
-    build.diagnostics(root, [diag])
-    return root, diag
+def _failed(request: SruRequest, checked: Plan, diag: SRUDiagnostic,
+            ) -> tuple[SearchRetrieveResponse, SRUDiagnostic]:
+    return SearchRetrieveResponse(request.version, echo=_echo(request, checked),
+                                  diagnostics=[diag]), diag
 
 
-def _echo(build: Builder, root: etree._Element, request: SruRequest, checked: Plan) -> None:
-    echo = build.add(root, "echoedSearchRetrieveRequest")
-    build.add(echo, "version", request.version)
+def _echo(request: SruRequest, checked: Plan) -> str:
+    r = response_namespace(request.version)
+    parts = [r.text("version", request.version)]
     if "query" in request.params:
-        build.add(echo, "query", _text(request.get("query")))
+        parts.append(r.text("query", request.get("query")))
     if checked.cql is not None and not request.is_v2:
-        xcql_into(build.add(echo, "xQuery"), checked.cql)
-    build.add(echo, "startRecord", str(checked.start))
-    build.add(echo, "maximumRecords", str(checked.size))
-    if request.is_v2:
-        build.add(echo, "recordXMLEscaping", "string" if checked.as_string else "xml")
-    else:
-        build.add(echo, "recordPacking", "string" if checked.as_string else "xml")
+        parts.append(r.wrap("xQuery", xcql(checked.cql)))
+    parts += [r.text("startRecord", str(checked.start)),
+              r.text("maximumRecords", str(checked.size)),
+              r.text(packing_name(request.version), "string" if checked.as_string else "xml")]
     if checked.schema is not None:
-        build.add(echo, "recordSchema", checked.schema.identifier)
+        parts.append(r.text("recordSchema", checked.schema.identifier))
     if request.get("sortKeys") and not request.is_v2:
-        build.add(echo, "sortKeys", _text(request.get("sortKeys")))
-
-
-def _text(value: str) -> str:
-    return "".join(c for c in value if c in "\t\n\r" or ord(c) >= 0x20)
+        parts.append(r.text("sortKeys", request.get("sortKeys")))
+    return r.wrap("echoedSearchRetrieveRequest", "".join(parts))

@@ -1,67 +1,56 @@
-"""The CQL tree as XCQL XML (for echoedSearchRetrieveRequest/xQuery)."""
+"""The CQL tree as XCQL XML text (for echoedSearchRetrieveRequest/xQuery)."""
 
 from __future__ import annotations
 
-from lxml import etree
-
 from sru.cql import CQLQuery, Modifier, Node, Prefix, SearchClause
+from sru.xmltext import Namespace
 
 XCQL_NS = "http://www.loc.gov/zing/cql/xcql/"
+X = Namespace("xcql", XCQL_NS)
 
 
-def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{XCQL_NS}}}{name}", nsmap={"xcql": XCQL_NS})
-    if text is not None:
-        element.text = "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20)
-    return element
-
-
-def xcql_into(parent: etree._Element, query: CQLQuery) -> None:
-    """Append the XCQL of ``query`` to ``parent`` (an xQuery element)."""
-    node = _node(parent, query.root)
+def xcql(query: CQLQuery) -> str:
+    """The XCQL of ``query``: its root node declaring the namespace, sort keys inside."""
+    name, content = _node(query.root)
     if query.sort_keys:
-        keys = _sub(node, "sortKeys")
-        for key in query.sort_keys:
-            entry = _sub(keys, "key")
-            _sub(entry, "index", key.index)
-            _modifiers(entry, key.modifiers)
+        content += X.wrap("sortKeys", "".join(
+            X.wrap("key", X.text("index", key.index) + _modifiers(key.modifiers))
+            for key in query.sort_keys))
+    return X.wrap(name, content, declare=True)
 
 
-def _node(parent: etree._Element, node: Node) -> etree._Element:
+def _element(node: Node) -> str:
+    return X.wrap(*_node(node))
+
+
+def _node(node: Node) -> tuple[str, str]:
+    """(element name, content) of a search clause or a triple."""
     if isinstance(node, SearchClause):
-        element = _sub(parent, "searchClause")
-        _prefixes(element, node.prefixes)
-        _sub(element, "index", node.index)
-        relation = _sub(element, "relation")
-        _sub(relation, "value", node.relation.value)
-        _modifiers(relation, node.relation.modifiers)
-        _sub(element, "term", node.term)
-        return element
-    element = _sub(parent, "triple")
-    _prefixes(element, node.prefixes)
-    boolean = _sub(element, "boolean")
-    _sub(boolean, "value", node.boolean.value)
-    _modifiers(boolean, node.boolean.modifiers)
-    _node(_sub(element, "leftOperand"), node.left)
-    _node(_sub(element, "rightOperand"), node.right)
-    return element
+        relation = X.text("value", node.relation.value) + _modifiers(node.relation.modifiers)
+        return "searchClause", (_prefixes(node.prefixes) + X.text("index", node.index)
+                                + X.wrap("relation", relation) + X.text("term", node.term))
+    boolean = X.text("value", node.boolean.value) + _modifiers(node.boolean.modifiers)
+    return "triple", (_prefixes(node.prefixes) + X.wrap("boolean", boolean)
+                      + X.wrap("leftOperand", _element(node.left))
+                      + X.wrap("rightOperand", _element(node.right)))
 
 
-def _prefixes(parent: etree._Element, prefixes: tuple[Prefix, ...]) -> None:
-    if prefixes:
-        holder = _sub(parent, "prefixes")
-        for prefix in prefixes:
-            entry = _sub(holder, "prefix")
-            _sub(entry, "name", prefix.name)
-            _sub(entry, "identifier", prefix.identifier)
+def _prefixes(prefixes: tuple[Prefix, ...]) -> str:
+    if not prefixes:
+        return ""
+    return X.wrap("prefixes", "".join(
+        X.wrap("prefix", X.text("name", p.name) + X.text("identifier", p.identifier))
+        for p in prefixes))
 
 
-def _modifiers(parent: etree._Element, modifiers: tuple[Modifier, ...]) -> None:
-    if modifiers:
-        holder = _sub(parent, "modifiers")
-        for modifier in modifiers:
-            entry = _sub(holder, "modifier")
-            _sub(entry, "type", modifier.name)
-            if modifier.comparison is not None and modifier.value is not None:
-                _sub(entry, "comparison", modifier.comparison)
-                _sub(entry, "value", modifier.value)
+def _modifiers(modifiers: tuple[Modifier, ...]) -> str:
+    if not modifiers:
+        return ""
+    return X.wrap("modifiers", "".join(X.wrap("modifier", _modifier(m)) for m in modifiers))
+
+
+def _modifier(modifier: Modifier) -> str:
+    text = X.text("type", modifier.name)
+    if modifier.comparison is not None and modifier.value is not None:
+        text += X.text("comparison", modifier.comparison) + X.text("value", modifier.value)
+    return text

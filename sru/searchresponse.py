@@ -52,12 +52,13 @@ class SearchRetrieveResponse:
         return "".join(parts).encode("utf-8")
 
     def _record(self, r: Namespace, record: Record) -> tuple[str, str, str]:
-        """(start, data, end) of a record element."""
-        packing = r.text(packing_name(self.version), "string" if self.as_string else "xml")
-        start = (r.open("record") + r.text("recordSchema", record.schema) + packing
-                 + r.open("recordData"))
-        end = (r.close("recordData") + r.text("recordPosition", str(record.position))
-               + r.close("record"))
+        """(start, data, end) of a record element (one f-string each: half the cost of
+        one call per element)."""
+        p, packing = r.prefix, packing_name(self.version)
+        start = (f"<{p}:record>{r.text('recordSchema', record.schema)}<{p}:{packing}>"
+                 f"{'string' if self.as_string else 'xml'}</{p}:{packing}><{p}:recordData>")
+        end = (f"</{p}:recordData><{p}:recordPosition>{record.position}</{p}:recordPosition>"
+               f"</{p}:record>")
         return start, escape(record.data) if self.as_string else record.data, end
 
     def fields(self) -> dict[str, object]:

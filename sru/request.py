@@ -91,12 +91,12 @@ def negotiate(requested: str, default: Version) -> tuple[Version, SRUDiagnostic 
     return best, None
 
 
-_UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean(text: str) -> str:
-    """Lone surrogates and control characters (not XML text, not search text) replaced by
-    spaces."""
+    """Lone surrogates, control characters and the noncharacters U+FFFE/U+FFFF (not XML
+    text, not search text) replaced by spaces."""
     return _UNCLEAN.sub(" ", text)
 
 

@@ -178,10 +178,21 @@ def test_backend_fault_is_diagnostic_1(backend: SearchBackend,
 
 
 @pytest.mark.parametrize("version", ["1.1", "2.0"])
-def test_characters_xml_cannot_carry_are_dropped(backend: SearchBackend, version: str) -> None:
-    # lxml refused U+FFFE in the echoed query: that was diagnostic 1 (HTTP 500 in 2.0)
+def test_characters_xml_cannot_carry_are_spaces(backend: SearchBackend, version: str) -> None:
+    # lxml refused U+FFFE in the echoed query: that was diagnostic 1 (HTTP 500 in 2.0);
+    # now it is a space, as control characters are, before the query is even parsed
     response = handle_sru(backend, {"version": version, **SR, "query": "war\ufffe"},
                           settings=SETTINGS)
     assert response.status == 200
     root = etree.fromstring(response.body)
-    assert root.xpath("string(*/*[local-name()='query'])") == "war"
+    assert root.xpath("string(*/*[local-name()='query'])") == "war "
+
+
+@pytest.mark.parametrize("version", ["1.2", "2.0"])
+def test_a_scan_term_with_a_noncharacter_is_answered(backend: SearchBackend,
+                                                     version: str) -> None:
+    response = handle_sru(backend, {"version": version, "operation": "scan",
+                                    "scanClause": "dc.title=a\ufffe"}, settings=SETTINGS)
+    assert response.status == 200
+    assert b"info:srw/diagnostic/1/1" not in response.body
+    etree.fromstring(response.body)

@@ -282,9 +282,20 @@ class UnioncatServer:
                  "--z3950-port", str(self.z3950_port),
                  *(["--workers", str(self.workers)] if self.workers > 1 else [])],
                 env=env, cwd=OUT, stdout=out, stderr=subprocess.STDOUT)
-        if not (wait_port(self.http_port, timeout) and wait_port(self.z3950_port, timeout)):
+        if not (wait_port(self.http_port, timeout) and wait_port(self.z3950_port, timeout)
+                and self._all_workers_serve_z3950(timeout)):
             self.stop()
             raise RuntimeError(f"unioncat serve did not come up; see {self.log_path}")
+
+    def _all_workers_serve_z3950(self, timeout: float) -> bool:
+        """With --workers N the Z39.50 port answers once the supervisor listens; a client
+        connecting before every worker is up would all land on the first one."""
+        deadline = time.monotonic() + timeout
+        while self.log_path.read_text(errors="replace").count("Z39.50 on ") < self.workers:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+        return True
 
     @property
     def pid(self) -> int:

@@ -34,6 +34,19 @@ def json_text(data: dict[str, Any]) -> str:
         return _JSON.encode(data)
 
 
+def json_object(text: str) -> dict[str, Any]:
+    """``json.loads`` of an object ``json_text`` wrote, read by orjson (about twice as
+    fast). orjson refuses lone surrogates and reads integers past 64 bits as floats, which
+    a Bib or Profile never holds otherwise: json reads those texts."""
+    try:
+        data: dict[str, Any] = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return dict(json.loads(text))
+    if any(type(value) is float for value in data.values()):
+        return dict(json.loads(text))
+    return data
+
+
 @dataclass
 class Bib:
     title: str
@@ -67,8 +80,7 @@ class Bib:
 
     @classmethod
     def loads(cls, text: str) -> Bib:
-        data: dict[str, Any] = json.loads(text)
-        return cls(**data)
+        return cls(**json_object(text))
 
 
 def bib_from_record(record: Record) -> Bib:

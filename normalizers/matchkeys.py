@@ -10,12 +10,10 @@ spacing, NFD/NFC and diacritics do not matter; author keys are sorted name token
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
-from normalizers.bib import Bib, json_text
+from normalizers.bib import Bib, json_object, json_text
 from normalizers.isbn import isbn13, issn
 from normalizers.marc import Field, FieldIndex, Record
 from normalizers.text import folded_words
@@ -75,8 +73,7 @@ class Profile:
 
     @classmethod
     def loads(cls, text: str) -> Profile:
-        data: dict[str, Any] = json.loads(text)
-        return cls(**data)
+        return cls(**json_object(text))
 
 
 def profile_of(record: Record, bib: Bib) -> Profile:

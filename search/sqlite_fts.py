@@ -146,8 +146,9 @@ class SqliteFtsBackend:
                              [r.entry for r in rows])
             conn.executemany("INSERT INTO docs VALUES (?, ?)", [r.json for r in rows])
             conn.executemany(f"INSERT INTO ftext VALUES ({_TEXT_MARKS})", [r.text for r in rows])
-            conn.executemany(f"INSERT INTO fts(rowid, {_COLUMNS}) VALUES ({_TEXT_MARKS})",
-                             [r.text for r in rows])
+            # the rows just claimed, in rowid order, read back rather than bound again
+            conn.execute(f"INSERT INTO fts(rowid, {_COLUMNS}) SELECT rowid, {_COLUMNS} "
+                         "FROM ftext WHERE rowid > ?", (top,))
             conn.executemany("INSERT INTO vals VALUES (?, ?, ?, ?, ?, ?)",
                              [v for r in rows for v in r.vals])
             conn.executemany("INSERT INTO holdings VALUES (?, ?, ?)",

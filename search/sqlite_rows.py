@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 
+from normalizers.bib import json_text
 from normalizers.text import exact
 from search.document import CatalogDocument
 from search.sqlite_keys import fast_fold, field_key, isbn_forms, keyword_key, value_key
@@ -27,11 +27,12 @@ _DOC_FIELDS = tuple(f.name for f in fields(CatalogDocument))
 
 
 def doc_json(doc: CatalogDocument) -> str:
-    """``doc.dumps()`` without the deep copy of ``dataclasses.asdict`` (same JSON)."""
+    """``doc.dumps()`` without the deep copy of ``dataclasses.asdict``, written by orjson
+    (``json_text``: the same JSON)."""
     data: dict[str, object] = {name: getattr(doc, name) for name in _DOC_FIELDS}
-    data["holdings"] = [dict(vars(h)) for h in doc.holdings]
+    data["holdings"] = [vars(h) for h in doc.holdings]
     data["marc"] = doc.marc.decode("utf-8", "replace")
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json_text(data)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def _texts(doc: CatalogDocument, isbns: list[tuple[str, list[str]]]) -> dict[str
 def text_row(rowid: int, doc: CatalogDocument,
              isbns: list[tuple[str, list[str]]] | None = None) -> SqlRow:
     texts = _texts(doc, _isbn_keys(doc) if isbns is None else isbns).values()
-    return (rowid, *(fast_fold(t) for t in texts), *(_exact(t) for t in texts))
+    return (rowid, *map(fast_fold, texts), *map(_exact, texts))
 
 
 def _exact(text: str) -> str:

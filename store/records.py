@@ -39,7 +39,8 @@ def put_record(conn: sqlite3.Connection, rec: NormalizedRecord) -> tuple[Change,
     known = record_hash(conn, rec.source, rec.local_id)
     stamp = now()
     values = (rec.datestamp, rec.raw, rec.raw_hash, rec.marc, rec.bib_json, rec.profile_json,
-              json.dumps(list(rec.repairs), ensure_ascii=False), rec.call_number,
+              json.dumps(list(rec.repairs), ensure_ascii=False) if rec.repairs else "[]",
+              rec.call_number,
               int(rec.restricted), stamp)
     if known is None:
         cur = conn.execute(

@@ -1,7 +1,8 @@
 """kill -9 the real ``unioncat harvest`` process at random moments; rerun; compare.
 
 The store must end with exactly the feed's records: none lost, none doubled, every change
-indexed.
+indexed. The moments are counted in pages the provider has served, plus a random pause, so
+the kills land inside a harvest however fast the machine is.
 """
 
 from __future__ import annotations
@@ -33,14 +34,21 @@ def _config(tmp_path: Path, url: str) -> Path:
     return config
 
 
-def _run(config: Path, data: Path, kill_after: float | None) -> int:
+def _run(config: Path, data: Path, kill: tuple[Provider, int, float] | None = None) -> int:
+    """The harvest's exit code; with ``kill`` = (provider, pages, pause) it is killed
+    ``pause`` seconds after the provider has served ``pages`` more pages."""
     env = {**os.environ, "UNIONCAT_DATA_DIR": str(data), "UNIONCAT_CONFIG": str(config)}
     proc = subprocess.Popen([str(UNIONCAT), "harvest", "VN-DT-010"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if kill_after is None:
+    if kill is None:
         return proc.wait(timeout=300)
+    provider, pages, pause = kill
+    target = provider.requests + pages
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and provider.requests < target and time.monotonic() < deadline:
+        time.sleep(0.005)
     try:
-        return proc.wait(timeout=kill_after)
+        return proc.wait(timeout=pause)
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
         return proc.wait()
@@ -52,14 +60,16 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with Provider(feed, batch_size=25) as provider:
         config = _config(tmp_path, provider.url)
-        kills = [_run(config, data, rng.uniform(0.8, 4.0)) for _ in range(6)]
-        assert _run(config, data, None) == 0
+        kills = [_run(config, data, (provider, rng.randint(1, 8), rng.uniform(0, 0.3)))
+                 for _ in range(6)]  # the first full harvest takes 60 pages
+        assert _run(config, data) == 0
         # the feed moves on (between lists: an offset-based token cannot survive changes
         # in the middle of a list, see docs/architecture.md), then more kills
         feed.delete(sorted(feed.items)[:10])
         feed.change(sorted(feed.items)[100:400])
-        kills += [_run(config, data, rng.uniform(0.8, 2.5)) for _ in range(3)]
-        assert _run(config, data, None) == 0
+        kills += [_run(config, data, (provider, rng.randint(1, 3), rng.uniform(0, 0.3)))
+                  for _ in range(3)]  # this one takes about 13
+        assert _run(config, data) == 0
     assert -signal.SIGKILL in kills, f"no run was killed: {kills}"
     print("exit codes", kills)
     _assert_store_matches(data, feed.live())

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from z3950.dispatch import Dispatcher, Handler, Receiver
 
@@ -59,12 +60,20 @@ async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
         await asyncio.sleep(0.01)
 
 
+@contextmanager
+def _dispatching() -> Iterator[tuple[int, Workers]]:
+    """A dispatcher on a free port, and the (not yet started) workers it hands to."""
+    port = _free_port()
+    dispatcher = Dispatcher("127.0.0.1", port).start()
+    try:
+        yield port, Workers(dispatcher)
+    finally:
+        dispatcher.close()
+
+
 def test_each_new_association_goes_to_the_least_busy_worker() -> None:
     async def scenario() -> Counter[int]:
-        port = _free_port()
-        dispatcher = Dispatcher("127.0.0.1", port).start()
-        try:
-            workers = Workers(dispatcher)
+        with _dispatching() as (port, workers):
             workers.add()
             first = await _connect(port, 3)  # while only one worker is up
             workers.add()
@@ -78,17 +87,12 @@ def test_each_new_association_goes_to_the_least_busy_worker() -> None:
             workers.release.set()
             assert len(later + last) == 7  # all open until here
             return workers.served
-        finally:
-            dispatcher.close()
     assert asyncio.run(scenario()) == {0: 3 + 1 + 2, 1: 4}
 
 
 def test_connections_wait_until_a_worker_is_up_and_skip_one_that_left() -> None:
     async def scenario() -> Counter[int]:
-        port = _free_port()
-        dispatcher = Dispatcher("127.0.0.1", port).start()
-        try:
-            workers = Workers(dispatcher)
+        with _dispatching() as (port, workers):
             pending = asyncio.ensure_future(_connect(port, 1))  # queued by the kernel
             await asyncio.sleep(0.2)
             assert not pending.done()
@@ -100,6 +104,4 @@ def test_connections_wait_until_a_worker_is_up_and_skip_one_that_left() -> None:
             kept += await _connect(port, 2)
             workers.release.set()
             return workers.served
-        finally:
-            dispatcher.close()
     assert asyncio.run(scenario()) == {0: 1, 1: 2}

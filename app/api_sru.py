@@ -1,4 +1,10 @@
-"""SRU at /sru: a thin adapter over ``sru.handler.handle_sru``."""
+"""SRU at /sru: a thin adapter over ``sru.handler.handle_sru``.
+
+Two doors lead to the same answer: the FastAPI route (documented in OpenAPI, and what a
+mounted or wrapped app reaches) and ``answer_sru``, which ``UnioncatApp`` calls straight
+from the ASGI scope before any framework layer (routing, telemetry, middleware, exit
+stacks, Request/Response objects): those layers cost a tenth of a served SRU request's CPU.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,22 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import URL
+from starlette.types import Receive, Scope, Send
 
 from app.settings import Settings
-from app.state import scope_of, state_of
+from app.state import AppState, visibility_from
 from search import inline
-from sru.handler import handle_sru
+from search.query import PUBLIC
+from search.query import Scope as SearchScope
+from sru.handler import SruResponse, handle_sru
 from sru.settings import SruSettings
 
 router = APIRouter(tags=["sru"])
 
-
-def sru_settings(request: Request) -> SruSettings:
-    """The SRU settings for the host the client addressed (explain names it)."""
-    return _sru_settings(state_of(request).settings, str(request.base_url))
+MAX_BODY = 1024 * 1024  # a form POST or SOAP envelope carries a query, not a document
+SRU_METHODS = frozenset(("GET", "POST"))
+_TOO_LARGE = b"SRU request body over 1 MiB: send the query with GET or a shorter POST\n"
 
 
 @lru_cache(maxsize=64)  # one per settings and Host header: built on every request otherwise
@@ -32,6 +40,15 @@ def _sru_settings(settings: Settings, base_url: str) -> SruSettings:
                        max_records=settings.sru_max_records)
 
 
+@lru_cache(maxsize=64)  # the Host header is the client's: the cache bounds what it can cost
+def _base_url(scheme: str, host: str, server: tuple[str, int] | None, root_path: str) -> str:
+    """What Starlette's ``Request.base_url`` gives for these scope parts."""
+    path = root_path if root_path.endswith("/") else root_path + "/"
+    headers = [(b"host", host.encode("latin-1"))] if host else []
+    return str(URL(scope={"type": "http", "scheme": scheme, "server": server, "path": path,
+                          "root_path": root_path, "query_string": b"", "headers": headers}))
+
+
 _XML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/xml": {}, "application/sru+xml": {}}}}
 
@@ -40,37 +57,67 @@ _XML: dict[int | str, dict[str, Any]] = {
 @router.post("/sru", response_class=Response, responses=_XML, operation_id="sru_post")
 async def sru(request: Request) -> Response:
     """SRU 1.1, 1.2 and 2.0 (GET, POST, SOAP): explain, searchRetrieve, scan."""
-    return await _sru_response(request)
-
-
-async def _sru_response(request: Request) -> Response:
-    body = await request.body() if request.method == "POST" else b""
-    backend = state_of(request).backend
-    # parse_qsl as Starlette's QueryParams does (last value of a repeated name wins),
-    # without building its multi-dict
-    params = dict(parse_qsl(request.scope["query_string"].decode("latin-1"),
-                            keep_blank_values=True))
-    answer = await inline.call(
-        backend, handle_sru, backend, params,
-        method=request.method, body=body, content_type=request.headers.get("content-type", ""),
-        settings=sru_settings(request), base_url=str(request.base_url),
-        scope=scope_of(request))
+    answer = await _answer(request.app.state.unioncat, request.scope, request.receive)
     return Response(answer.body, status_code=answer.status, headers=answer.headers)
 
 
-class SruFastPath:
-    """ASGI middleware answering GET and POST /sru itself, before FastAPI's router and its
-    per-request layers (routing, dependency solving, exit stacks): a few tenths of a
-    millisecond of CPU on every request of the protocol's hot path. The route above stays
-    for the OpenAPI description and gives the same answers."""
+async def answer_sru(state: AppState, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer GET or POST /sru from the raw ASGI scope (``UnioncatApp``'s fast path)."""
+    answer = await _answer(state, scope, receive)
+    headers = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+               for name, value in answer.headers.items()]
+    headers.append((b"content-length", str(len(answer.body)).encode("latin-1")))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["path"] != "/sru"
-                or scope["method"] not in ("GET", "POST")):
-            await self.app(scope, receive, send)
-            return
-        response = await _sru_response(Request(scope, receive))
-        await response(scope, receive, send)
+async def _answer(state: AppState, scope: Scope, receive: Receive) -> SruResponse:
+    method: str = scope["method"]
+    body = await _body(receive) if method == "POST" else b""
+    if body is None:
+        return SruResponse(413, {"Content-Type": "text/plain; charset=utf-8"}, _TOO_LARGE)
+    headers = _headers(scope)
+    server = scope.get("server")
+    base_url = _base_url(scope.get("scheme", "http"), headers.get("host", ""),
+                         tuple(server) if server else None,
+                         scope.get("app_root_path", scope.get("root_path", "")))
+    settings = state.settings
+    visibility = visibility_from(headers.get("authorization", ""),
+                                 headers.get("x-api-key", ""), settings)
+    # parse_qsl as Starlette's QueryParams does (last value of a repeated name wins)
+    params = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+    return await inline.call(
+        state.backend, handle_sru, state.backend, params, method=method, body=body,
+        content_type=headers.get("content-type", ""),
+        settings=_sru_settings(settings, base_url), base_url=base_url,
+        scope=PUBLIC if visibility == "public" else SearchScope(visibility=visibility))
+
+
+_WANTED = frozenset((b"host", b"content-type", b"authorization", b"x-api-key"))
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """The request headers SRU reads, by lower-case name (the first of repeated ones)."""
+    found: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        name = name.lower()
+        if name in _WANTED and name.decode("latin-1") not in found:
+            found[name.decode("latin-1")] = value.decode("latin-1")
+    return found
+
+
+async def _body(receive: Receive) -> bytes | None:
+    """The request body, or None once it passes ``MAX_BODY``."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)  # the client left; answer what came
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)

@@ -8,9 +8,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
 from app import api_search
-from app.api_sru import SruFastPath
+from app.api_sru import SRU_METHODS, answer_sru
 from app.backends import open_backend
 from app.errors import install_error_handlers
 from app.settings import Settings
@@ -27,12 +28,11 @@ def create_app(settings: Settings, backend: SearchBackend | None = None) -> Fast
         yield
         app.state.unioncat.backend.close()
 
-    app = FastAPI(title="unioncat", version="0.1.0", lifespan=lifespan,
+    app = UnioncatApp(title="unioncat", version="0.1.0", lifespan=lifespan,
                   description="Union catalog of the province's libraries: search, records "
                               "for copy cataloguing, SRU, Z39.50 and open data.")
     app.state.unioncat = AppState(settings, backend or open_backend(settings))
     install_error_handlers(app)
-    app.add_middleware(SruFastPath)
     app.include_router(api_search.router)
     for router in _optional_routers():
         app.include_router(router)
@@ -40,6 +40,22 @@ def create_app(settings: Settings, backend: SearchBackend | None = None) -> Fast
     app.add_api_route("/api/stats", stats, methods=["GET"], tags=["ops"])
     app.add_api_route("/api/set-aside", set_aside, methods=["GET"], tags=["ops"])
     return app
+
+
+class UnioncatApp(FastAPI):
+    """FastAPI that answers GET and POST /sru itself, before its own layers (telemetry,
+    middleware, routing, dependency solving): the protocol's hot path. The /sru route
+    stays for OpenAPI and gives the same answers (``sru_fast_path = False`` uses it)."""
+
+    sru_fast_path = True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (self.sru_fast_path and scope["type"] == "http" and scope["path"] == "/sru"
+                and scope["method"] in SRU_METHODS):
+            scope["app"] = self
+            await answer_sru(self.state.unioncat, scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def _optional_routers() -> list[Any]:

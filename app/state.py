@@ -43,8 +43,13 @@ def state_of(request: Request) -> AppState:
 
 def visibility_of(request: Request, settings: Settings) -> Visibility:
     """Staff and administrators identify with a bearer token; everyone else is public."""
-    header = request.headers.get("authorization", "")
-    token = header.removeprefix("Bearer ").strip() or request.headers.get("x-api-key", "")
+    return visibility_from(request.headers.get("authorization", ""),
+                           request.headers.get("x-api-key", ""), settings)
+
+
+def visibility_from(authorization: str, api_key: str, settings: Settings) -> Visibility:
+    """The visibility an ``Authorization`` (bearer) or ``X-API-Key`` header value earns."""
+    token = authorization.removeprefix("Bearer ").strip() or api_key
     if settings.admin_token and token and hmac.compare_digest(token, settings.admin_token):
         return "admin"
     if settings.staff_token and token and hmac.compare_digest(token, settings.staff_token):

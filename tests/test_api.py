@@ -108,20 +108,51 @@ def test_title_search_finds_varying_and_uniform_titles(client: TestClient) -> No
 
 
 def test_sru_fast_path_answers_like_the_documented_route(client: TestClient) -> None:
-    from app.api_sru import SruFastPath
+    from app.main import UnioncatApp
 
     app = client.app
-    assert any(m.cls is SruFastPath for m in app.user_middleware)  # type: ignore[attr-defined]
+    assert isinstance(app, UnioncatApp) and app.sru_fast_path
     assert "/sru" in client.get("/openapi.json").json()["paths"]
     params = {"version": "1.2", "operation": "searchRetrieve", "query": "dc.title=viet",
               "maximumRecords": "3"}
-    fast = client.get("/sru", params=params)
-    app.user_middleware = [m for m in app.user_middleware  # type: ignore[attr-defined]
-                           if m.cls is not SruFastPath]
-    app.middleware_stack = app.build_middleware_stack()  # type: ignore[attr-defined]
-    routed = client.get("/sru", params=params)
-    assert fast.status_code == routed.status_code == 200
-    assert b"<zs:numberOfRecords>" in fast.content
-    assert fast.content == routed.content
-    posted = client.post("/sru", data=params)
-    assert posted.content == fast.content
+    token = {"Authorization": "Bearer wrong"}
+    fast = [client.get("/sru", params=params), client.post("/sru", data=params),
+            client.get("/sru", params=params, headers=token), client.get("/sru")]
+    app.sru_fast_path = False
+    try:
+        routed = [client.get("/sru", params=params), client.post("/sru", data=params),
+                  client.get("/sru", params=params, headers=token), client.get("/sru")]
+    finally:
+        app.sru_fast_path = True
+    assert b"<zs:numberOfRecords>" in fast[0].content
+    assert b"<zr:explain" in fast[3].content or b"explain" in fast[3].content
+    for quick, slow in zip(fast, routed, strict=True):
+        assert quick.status_code == slow.status_code == 200
+        assert quick.content == slow.content
+        assert quick.headers["content-type"] == slow.headers["content-type"]
+    assert fast[1].content == fast[0].content
+
+
+def test_sru_post_body_over_the_limit_is_refused(client: TestClient) -> None:
+    from app.api_sru import MAX_BODY
+
+    big = {"version": "1.2", "operation": "searchRetrieve", "query": "a" * (MAX_BODY + 10)}
+    answer = client.post("/sru", data=big)
+    assert answer.status_code == 413
+    assert b"GET" in answer.content
+    assert client.get("/sru", params={"query": "dc.title=viet"}).status_code == 200
+
+
+def test_sru_base_url_is_what_starlette_gives() -> None:
+    from starlette.requests import Request
+
+    from app.api_sru import _base_url
+
+    for scheme, host, server, root in [("http", "", ("127.0.0.1", 8000), ""),
+                                       ("https", "opac.example.vn", ("10.0.0.1", 443), ""),
+                                       ("http", "localhost:8080", None, "/catalog"),
+                                       ("http", "[::1]:9000", ("::1", 9000), "/x/")]:
+        headers = [(b"host", host.encode())] if host else []
+        scope = {"type": "http", "scheme": scheme, "server": server, "path": "/sru",
+                 "root_path": root, "query_string": b"q=1", "headers": headers}
+        assert _base_url(scheme, host, server, root) == str(Request(scope).base_url)

@@ -98,7 +98,7 @@ class CatalogDocument:
         data = orjson.loads(text)  # 2.5x json.loads: a page loads ten or more documents
         holdings = data.get("holdings")
         data["holdings"] = tuple([_holding(h) for h in holdings]) if holdings else ()
-        data["marc"] = data.get("marc", "").encode("utf-8")
+        data["marc"] = data["marc"].encode("utf-8") if "marc" in data else b""
         for name in _TUPLE_FIELDS:
             value = data.get(name)
             data[name] = tuple(value) if value else ()
@@ -134,13 +134,16 @@ def _filled(cls: type[_T], defaults: dict[str, Any], data: dict[str, Any]) -> _T
     """An instance of a frozen dataclass with ``data`` over its defaults; a field without
     a default missing from ``data`` is an error, as the constructor would make it."""
     names, required = _field_names(cls)
+    instance = object.__new__(cls)
+    if data.keys() == names:  # what ``dumps`` writes: every field, nothing to default
+        instance.__dict__.update(data)
+        return instance
     if not (data.keys() <= names and required <= data.keys()):
         missing = [name for name in names if name not in data and name not in defaults]
         if missing:
             raise TypeError(f"{cls.__name__} needs {', '.join(missing)}")
         unknown = data.keys() - names
         raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
-    instance = cls.__new__(cls)
     instance.__dict__.update(defaults)
     instance.__dict__.update(data)
     return instance

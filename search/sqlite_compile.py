@@ -69,13 +69,14 @@ def scope_sql(scope: Scope, alias: str = "e") -> tuple[str, Params]:
             f"{restricted})", list(libs))
 
 
-def rowid_scope_sql(scope: Scope, rowid: str) -> tuple[str, Params]:
+def rowid_scope_sql(scope: Scope, rowid: str, hidden: bool = True) -> tuple[str, Params]:
     """``scope_sql`` for a source driven by rowids (``fts``, ``temp.hits``), without
     reading ``entries``: public views exclude the (few, partially indexed) non-public
-    entries; library views probe the holdings of each hit (never ``rowid IN (list)``,
+    entries, a probe per hit skipped when the caller knows there are none (``hidden``
+    False); library views probe the holdings of each hit (never ``rowid IN (list)``,
     which SQLite would push into FTS5 as one MATCH per listed rowid)."""
     if scope.libraries is None:
-        if scope.sees_restricted:
+        if scope.sees_restricted or not hidden:
             return "1", []
         return f"{rowid} NOT IN (SELECT rowid FROM entries WHERE pub = 0)", []
     libs = sorted(scope.libraries)

@@ -187,16 +187,18 @@ class SqliteFtsBackend:
         if compiled.match and '" *' in compiled.match and self._brief():
             raise Overran  # FTS5 merges a prefix's terms in one step, before any deadline check
         with self._read() as conn:
+            gen = generation(conn)
             if isinstance(request.query, MatchAll):
-                return self._search_all(conn, request, compiled)
+                return self._search_all(conn, request, compiled, gen)
+            hidden = self._any_hidden(conn, gen, request.scope)
             if compiled.match is None:
                 source = sqlite_read.HITS
-                total = sqlite_read.fill_hits(conn, sqlite_read.matching(compiled,
-                                                                         request.scope))
+                total = sqlite_read.fill_hits(conn, sqlite_read.matching(
+                    compiled, request.scope, hidden))
             else:
-                source = sqlite_read.fts_source(compiled, request.scope)
+                source = sqlite_read.fts_source(compiled, request.scope, hidden)
                 if _page_only(request):
-                    return self._ranked_page(conn, request, compiled, source)
+                    return self._ranked_page(conn, request, compiled, source, gen)
                 total = (sqlite_read.fill_hits(conn, source) if request.facets
                          else sqlite_read.count(conn, source))
             facets: dict[str, list[FacetCount]] = {
@@ -205,8 +207,16 @@ class SqliteFtsBackend:
             hits = sqlite_read.page(conn, request, compiled, source) if request.size > 0 else []
         return SearchResult(total=total, hits=hits, facets=facets)
 
+    def _any_hidden(self, conn: sqlite3.Connection, gen: int, scope: Scope) -> bool:
+        """Whether an entry out of public view exists (there are few, often none): without
+        one, a public search skips a probe per hit (a sixth of a typical search)."""
+        if scope.libraries is not None or scope.sees_restricted:
+            return True  # those scopes never probe ``pub``
+        return bool(self._cached(("hidden", gen), lambda: int(conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM entries WHERE pub = 0)").fetchone()[0])))
+
     def _ranked_page(self, conn: sqlite3.Connection, request: SearchRequest,
-                     compiled: Compiled, source: sqlite_read.Source) -> SearchResult:
+                     compiled: Compiled, source: sqlite_read.Source, gen: int) -> SearchResult:
         """A relevance page of a one-MATCH query, from the query's ranked ids when this
         process has them. bm25 runs over every hit (~2 µs each) before any page can be
         cut, so the ranked ids and the total are kept per query and write generation (a
@@ -222,15 +232,16 @@ class SqliteFtsBackend:
                 total = sqlite_read.count(conn, source)
         else:
             want = max(request.size, _FIRST_IDS) if request.start == 0 else _RANKED_IDS
-            ranked, total = self._ranked(conn, compiled, source, request.scope, want)
+            ranked, total = self._ranked(conn, compiled, source, request.scope, want, gen)
             rowids = ranked[request.start:end]
         return SearchResult(total=total,
                             hits=sqlite_read.documents(conn, rowids, request.scope))
 
     def _ranked(self, conn: sqlite3.Connection, compiled: Compiled,
-                source: sqlite_read.Source, scope: Scope, want: int) -> tuple[list[int], int]:
+                source: sqlite_read.Source, scope: Scope, want: int, gen: int
+                ) -> tuple[list[int], int]:
         """The first ``want`` ranked ids (or all, if fewer) and the total."""
-        key = ("ranked", generation(conn), scope, compiled.match, compiled.exact_match)
+        key = ("ranked", gen, scope, compiled.match, compiled.exact_match)
         cached = cast(tuple[list[int], int] | None, self._cache.get(key))
         if cached is None or (len(cached[0]) < want and len(cached[0]) < cached[1]):
             ids, counted = sqlite_read.ranked_rowids(conn, compiled, source, want)
@@ -239,8 +250,8 @@ class SqliteFtsBackend:
         return cached
 
     def _search_all(self, conn: sqlite3.Connection, request: SearchRequest,
-                    compiled: Compiled) -> SearchResult:
-        gen, scope = generation(conn), request.scope
+                    compiled: Compiled, gen: int) -> SearchResult:
+        scope = request.scope
         source = sqlite_read.entries_source(scope)
         total = self._cached(("total", gen, scope), lambda: sqlite_read.count(conn, source))
         facets: dict[str, list[FacetCount]] = {}

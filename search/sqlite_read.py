@@ -46,9 +46,10 @@ class Source:
         return f"{self.tables} CROSS JOIN entries e ON e.rowid = {self.rowid}"
 
 
-def fts_source(compiled: Compiled, scope: Scope) -> Source:
+def fts_source(compiled: Compiled, scope: Scope, hidden: bool = True) -> Source:
+    """The FTS5 MATCH of ``compiled`` in ``scope`` (``hidden``: see ``rowid_scope_sql``)."""
     assert compiled.match is not None
-    where, params = rowid_scope_sql(scope, "fts.rowid")
+    where, params = rowid_scope_sql(scope, "fts.rowid", hidden)
     return Source("fts", "fts.rowid", f"fts MATCH ? AND {where}", [compiled.match, *params],
                   fts=True)
 
@@ -58,9 +59,9 @@ def entries_source(scope: Scope) -> Source:
     return Source("entries e", "e.rowid", where, params)
 
 
-def matching(compiled: Compiled, scope: Scope) -> Source:
+def matching(compiled: Compiled, scope: Scope, hidden: bool = True) -> Source:
     """Entries in scope matching a query that is not one MATCH (for ``fill_hits``)."""
-    where, params = rowid_scope_sql(scope, "e.rowid")
+    where, params = rowid_scope_sql(scope, "e.rowid", hidden)
     return Source("entries e", "e.rowid", f"{where} AND ({compiled.where})",
                   [*params, *compiled.params])
 

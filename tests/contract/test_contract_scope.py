@@ -100,3 +100,23 @@ def test_entry_without_holdings_is_public_only_without_library_view(
     backend.upsert([CatalogDocument(id="orphan", title="Mồ côi")])
     assert id_set(backend, term("title", "mo coi")) == {"orphan"}
     assert id_set(backend, term("title", "mo coi"), SA_DEC_VIEW) == set()
+
+
+def test_entry_leaving_public_view_leaves_public_search(backend: SearchBackend) -> None:
+    """A catalog with no restricted-only entry searched first, then one arrives (or its
+    last public holding goes): public searches stop finding it at once."""
+    from dataclasses import replace
+
+    from .catalog import CATALOG, QUAN_SU
+
+    public = [d for d in CATALOG if d.id != "quan-su"]
+    backend.upsert(public)
+    assert id_set(backend, term("subject", "quân sự")) == {"chien-tranh"}
+    backend.upsert([QUAN_SU])
+    assert id_set(backend, term("subject", "quân sự")) == {"chien-tranh"}
+    assert backend.search(SearchRequest(term("subject", "quân sự"))).total == 1
+    assert id_set(backend, term("subject", "quân sự"), STAFF) == {"chien-tranh", "quan-su"}
+    army_only = next(d for d in CATALOG if d.id == "chien-tranh")
+    backend.upsert([replace(army_only, holdings=QUAN_SU.holdings)])
+    assert id_set(backend, term("subject", "quân sự")) == set()
+    assert backend.search(SearchRequest(term("subject", "quân sự"))).total == 0

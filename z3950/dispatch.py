@@ -23,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-__all__ = ["Dispatcher", "Handler", "Receiver"]
+__all__ = ["Dispatcher", "Handler", "ProtocolFactory", "ProtocolReceiver", "Receiver"]
 
 log = logging.getLogger("unioncat.z3950")
 _HANDED = b"c"  # sent with each descriptor
@@ -31,6 +31,7 @@ _ENDED = b"-"  # sent back when an association ends
 _MAX_FDS = 64  # descriptors taken in one receive
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+ProtocolFactory = Callable[[Callable[[], None]], asyncio.Protocol]
 
 
 _RETRY_AFTER_ERROR = 0.1  # seconds (out of descriptors, say)
@@ -113,20 +114,17 @@ class Dispatcher:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-class Receiver:
-    """A worker's end: serves ``handler`` on each connection the dispatcher at ``path``
-    hands over (stream buffers of ``limit`` bytes), and reports each one's end."""
+class _Receiving:
+    """A worker's end of the dispatcher at ``path``: serves each connection it hands over
+    (``_serve``), and reports each one's end (``_ended``)."""
 
     sockets: tuple[socket.socket, ...] = ()  # listens on nothing itself
 
-    def __init__(self, path: str, handler: Handler, limit: int) -> None:
+    def __init__(self, path: str) -> None:
         self._channel = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._channel.connect(path)
         self._channel.setblocking(False)
-        self._handler = handler
-        self._limit = limit
         self._loop = asyncio.get_running_loop()
-        self.open: set[asyncio.Task[None]] = set()  # the associations being served
         self._loop.add_reader(self._channel, self._receive)
 
     def _receive(self) -> None:
@@ -140,25 +138,18 @@ class Receiver:
             log.warning("Z39.50 dispatcher went away: no new associations here")
             self.close()
         for fd in fds:
-            task = self._loop.create_task(self._serve(socket.socket(fileno=fd)))
-            self.open.add(task)
-            task.add_done_callback(self._ended)
+            conn = socket.socket(fileno=fd)
+            conn.setblocking(False)
+            with contextlib.suppress(OSError):
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # one-PDU replies
+            self._serve(conn)
 
-    def _ended(self, task: asyncio.Task[None]) -> None:
-        self.open.discard(task)
+    def _serve(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def _ended(self) -> None:
         with contextlib.suppress(OSError):
             self._channel.send(_ENDED)
-
-    async def _serve(self, conn: socket.socket) -> None:
-        conn.setblocking(False)
-        with contextlib.suppress(OSError):
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # one-PDU replies
-        try:
-            reader, writer = await asyncio.open_connection(sock=conn, limit=self._limit)
-        except OSError:
-            conn.close()
-            return
-        await self._handler(reader, writer)
 
     def close(self) -> None:
         """Take no more associations (the open ones carry on to their end)."""
@@ -168,3 +159,53 @@ class Receiver:
 
     async def wait_closed(self) -> None:
         """Nothing to wait for: see ``close``."""
+
+
+class Receiver(_Receiving):
+    """Serves ``handler`` on stream buffers of ``limit`` bytes over each connection."""
+
+    def __init__(self, path: str, handler: Handler, limit: int) -> None:
+        super().__init__(path)
+        self._handler = handler
+        self._limit = limit
+        self.open: set[asyncio.Task[None]] = set()  # the associations being served
+
+    def _serve(self, conn: socket.socket) -> None:
+        task = self._loop.create_task(self._streams(conn))
+        self.open.add(task)
+        task.add_done_callback(self._task_ended)
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        self.open.discard(task)
+        self._ended()
+
+    async def _streams(self, conn: socket.socket) -> None:
+        try:
+            reader, writer = await asyncio.open_connection(sock=conn, limit=self._limit)
+        except OSError:
+            conn.close()
+            return
+        await self._handler(reader, writer)
+
+
+class ProtocolReceiver(_Receiving):
+    """Serves each connection with the ``asyncio.Protocol`` that ``factory(on_end)``
+    makes; the protocol calls ``on_end`` once, when its connection is lost."""
+
+    def __init__(self, path: str, factory: ProtocolFactory) -> None:
+        super().__init__(path)
+        self._factory = factory
+        self._connecting: set[asyncio.Task[None]] = set()  # held, or they may be collected
+
+    def _serve(self, conn: socket.socket) -> None:
+        task = self._loop.create_task(self._connect(conn))
+        self._connecting.add(task)
+        task.add_done_callback(self._connecting.discard)
+
+    async def _connect(self, conn: socket.socket) -> None:
+        try:
+            await self._loop.connect_accepted_socket(
+                lambda: self._factory(self._ended), conn)
+        except OSError:
+            conn.close()
+            self._ended()

@@ -339,7 +339,9 @@ def prim(tag: int, content: bytes, cls: int = CONTEXT) -> bytes:
 
 
 def cons(tag: int, *parts: bytes, cls: int = CONTEXT) -> bytes:
-    return tlv(cls, True, tag, b"".join(parts))
+    """A constructed element of ``parts``, copied once (an APDU's holds its records)."""
+    size = sum(map(len, parts))
+    return b"".join((_tag_bytes(cls, True, tag), _length_bytes(size), *parts))
 
 
 def seq(*parts: bytes) -> bytes:
@@ -347,7 +349,12 @@ def seq(*parts: bytes) -> bytes:
 
 
 def integer(value: int, tag: int = INTEGER, cls: int = UNIVERSAL) -> bytes:
+    if 0 <= value < 0x80:  # counts, positions, statuses: most integers sent
+        return _tag_bytes(cls, False, tag) + _SMALL_INTEGERS[value]
     return prim(tag, encode_int(value), cls)
+
+
+_SMALL_INTEGERS = [bytes((1, value)) for value in range(0x80)]  # length and content
 
 
 def boolean(value: bool, tag: int = BOOLEAN, cls: int = UNIVERSAL) -> bytes:

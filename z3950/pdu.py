@@ -6,6 +6,7 @@ every ``[n] Type`` without IMPLICIT wraps its value in an extra constructed elem
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -537,29 +538,60 @@ def diag_format(diag: Diagnostic, tag: int | None = None) -> bytes:
     return seq(body) if tag is None else cons(tag, body)
 
 
-def _records(records: Records) -> bytes:
+def _records(records: Records) -> list[bytes]:
+    """The records element as parts that the APDU copies once (they hold the records)."""
     if records.diagnostic is not None:
-        return diag_format(records.diagnostic, 130)
-    return cons(28, *(_name_plus_record(r) for r in records.records))
+        return [diag_format(records.diagnostic, 130)]
+    parts = [b""]
+    for rec in records.records:
+        parts += _name_plus_record(rec)
+    parts[0] = ber.head(CONTEXT, True, 28, sum(map(len, parts)))
+    return parts
 
 
-def _name_plus_record(rec: Record) -> bytes:
+def _name_plus_record(rec: Record) -> list[bytes]:
     if rec.diagnostic is None:
         return _retrieval_record(rec.database, rec.syntax, rec.data)
     choice = cons(2, diag_format(rec.diagnostic))  # surrogateDiagnostic [2] DiagRec
-    return seq(text(rec.database, 0, CONTEXT), cons(1, choice))
+    return [seq(text(rec.database, 0, CONTEXT), cons(1, choice))]
 
 
-def _retrieval_record(database: str, syntax: str, data: bytes) -> bytes:
-    """NamePlusRecord { name [0], record [1] { retrievalRecord [1] EXTERNAL } }: the bytes
-    of ``seq(text(database), cons(1, cons(1, external(syntax, data))))``, with every
-    header computed first and the record copied once (ten records a page)."""
+# The headers of a retrieval record whose five lengths all take two octets (a MARC record
+# of 256 bytes to ~64 KiB): SEQUENCE, name, record [1], retrievalRecord [1], EXTERNAL,
+# syntax OID, octet-aligned [1]; packed in one call.
+_TWO_OCTETS = (0x100, 0x10000)
+
+
+@lru_cache(maxsize=64)
+def _record_heads(database: str, syntax: str) -> tuple[struct.Struct, bytes, bytes]:
+    name, syntax_oid = text(database, 0, CONTEXT), oid(syntax)
+    layout = struct.Struct(f">2sH{len(name)}s2sH2sH2sH{len(syntax_oid)}s2sH")
+    return layout, name, syntax_oid
+
+
+def _retrieval_record(database: str, syntax: str, data: bytes) -> list[bytes]:
+    """NamePlusRecord { name [0], record [1] { retrievalRecord [1] EXTERNAL } }, as the
+    headers and the record (for the APDU to copy once): the bytes of ``seq(text(database),
+    cons(1, cons(1, external(syntax, data))))``, ten records a page."""
+    layout, name, syntax_oid = _record_heads(database, syntax)
+    size = len(data)
+    external_size = size + 4 + len(syntax_oid)
+    total = external_size + 12 + len(name)
+    if syntax != SUTRS and _TWO_OCTETS[0] <= size and total < _TWO_OCTETS[1]:
+        return [layout.pack(b"\x30\x82", total, name, b"\xa1\x82", external_size + 8,
+                            b"\xa1\x82", external_size + 4, b"\x28\x82", external_size,
+                            syntax_oid, b"\x81\x82", size), data]
+    return _any_retrieval_record(name, syntax, syntax_oid, data)
+
+
+def _any_retrieval_record(name: bytes, syntax: str, syntax_oid: bytes,
+                          data: bytes) -> list[bytes]:
+    """``_retrieval_record`` of any size and syntax, one header at a time."""
     if syntax == SUTRS:
         encoding = cons(0, prim(ber.GENERAL_STRING, data, UNIVERSAL))
         data = b""
     else:
         encoding = ber.head(CONTEXT, False, 1, len(data))  # octet-aligned [1]
-    name, syntax_oid = _database_name(database), _syntax_oid(syntax)
     size = len(syntax_oid) + len(encoding) + len(data)
     external_head = ber.head(UNIVERSAL, True, ber.EXTERNAL, size)
     size += len(external_head)
@@ -567,18 +599,9 @@ def _retrieval_record(database: str, syntax: str, data: bytes) -> bytes:
     size += len(choice_head)
     record_head = ber.head(CONTEXT, True, 1, size)
     size += len(record_head) + len(name)
-    return b"".join((ber.head(UNIVERSAL, True, ber.SEQUENCE, size), name, record_head,
-                     choice_head, external_head, syntax_oid, encoding, data))
-
-
-@lru_cache(maxsize=64)
-def _database_name(database: str) -> bytes:
-    return text(database, 0, CONTEXT)
-
-
-@lru_cache(maxsize=64)
-def _syntax_oid(syntax: str) -> bytes:
-    return oid(syntax)
+    head = b"".join((ber.head(UNIVERSAL, True, ber.SEQUENCE, size), name, record_head,
+                     choice_head, external_head, syntax_oid, encoding))
+    return [head, data]
 
 
 def external(syntax: str, data: bytes) -> bytes:
@@ -599,7 +622,7 @@ def search_response(reference_id: bytes | None, count: int, returned: int, next_
     if present_status is not None:
         parts.append(integer(present_status, 27, CONTEXT))
     if records is not None:
-        parts.append(_records(records))
+        parts += _records(records)
     return cons(SEARCH_RESPONSE, *parts)
 
 
@@ -608,7 +631,7 @@ def present_response(reference_id: bytes | None, returned: int, next_pos: int, s
     parts = [_ref(reference_id), integer(returned, 24, CONTEXT),
              integer(next_pos, 25, CONTEXT), integer(status, 27, CONTEXT)]
     if records is not None:
-        parts.append(_records(records))
+        parts += _records(records)
     return cons(PRESENT_RESPONSE, *parts)
 
 

@@ -82,16 +82,17 @@ def test_trailing_bytes_rejected() -> None:
 
 
 @pytest.mark.parametrize("syntax", [pdu.USMARC, pdu.SUTRS, "1.2.840.10003.5.109.10"])
-@pytest.mark.parametrize("size", [0, 1, 127, 128, 255, 256, 4000, 65535, 65536, 70000])
+@pytest.mark.parametrize("size", [0, 1, 127, 128, 255, 256, 4000, 65300, 65503, 65504, 65535,
+                                  65536, 70000])
 def test_a_retrieval_record_is_its_generic_encoding(syntax: str, size: int) -> None:
-    """``pdu._name_plus_record`` writes the headers first and copies the record once; the
-    bytes are those of nesting the generic constructors (long-form lengths included)."""
+    """``pdu._name_plus_record`` packs the headers apart from the record (one step for
+    the usual sizes); the bytes are those of nesting the generic constructors."""
     data = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
     for database in ("union", "x" * 200):
         rec = pdu.Record(database, syntax, data)
         generic = ber.seq(ber.text(database, 0, ber.CONTEXT),
                           ber.cons(1, ber.cons(1, pdu.external(syntax, data))))
-        assert pdu._name_plus_record(rec) == generic
+        assert b"".join(pdu._name_plus_record(rec)) == generic
 
 
 def _random_tree(rng: random.Random, depth: int = 0) -> ber.Node:
@@ -121,3 +122,10 @@ def test_the_one_step_header_path_decodes_as_the_general_one() -> None:
         assert ber.decode(_encoded(tree, True)) == tree
         with pytest.raises(ber.BerTruncated):
             ber.decode(_encoded(tree, False)[:-1] or b"\x30")
+
+
+@pytest.mark.parametrize("tag,cls", [(ber.INTEGER, ber.UNIVERSAL), (24, ber.CONTEXT),
+                                     (211, ber.CONTEXT)])
+def test_integer_is_its_generic_encoding(tag: int, cls: int) -> None:
+    for value in [*range(-300, 300), 1 << 31, -(1 << 40)]:
+        assert ber.integer(value, tag, cls) == ber.tlv(cls, False, tag, ber.encode_int(value))

@@ -228,8 +228,6 @@ class SqliteFtsBackend:
         if end > _RANKED_IDS:
             rowids, total = sqlite_read.ranked_rowids(conn, compiled, source, request.size,
                                                       request.start)
-            if total is None:
-                total = sqlite_read.count(conn, source)
         else:
             want = max(request.size, _FIRST_IDS) if request.start == 0 else _RANKED_IDS
             ranked, total = self._ranked(conn, compiled, source, request.scope, want, gen)
@@ -244,8 +242,7 @@ class SqliteFtsBackend:
         key = ("ranked", gen, scope, compiled.match, compiled.exact_match)
         cached = cast(tuple[list[int], int] | None, self._cache.get(key))
         if cached is None or (len(cached[0]) < want and len(cached[0]) < cached[1]):
-            ids, counted = sqlite_read.ranked_rowids(conn, compiled, source, want)
-            cached = (ids, counted or 0)  # from the first row on: no row means no hit
+            cached = sqlite_read.ranked_rowids(conn, compiled, source, want)
             self._remember(key, cached)
         return cached
 

@@ -39,17 +39,27 @@ _ENV_Z3950_DISPATCHER = "UNIONCAT_Z3950_DISPATCHER"  # where workers get Z39.50 
 
 
 def run_server(settings: Settings) -> None:
-    # uvicorn's own logging config is not used (log_config=None): its access and server
-    # lines go to the root logger in this one format, with no colour or status-phrase work
-    # on every request
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _configure_logging()
     _warn_without_extensions()
     if settings.http_workers <= 1:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             runner.run(_serve(settings))
         return
     _run_workers(settings)
+
+
+def _configure_logging() -> None:
+    """uvicorn's own logging config is not used (log_config=None): its access and server
+    lines go to the root logger in this one format, with no colour or status-phrase work
+    on every request. The format names no caller, thread or process, so records skip
+    looking them up (logging's documented switches): an access line is written per
+    request."""
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    logging._srcfile = None  # no findCaller() frame walk
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
 async def _serve(settings: Settings) -> None:
@@ -146,8 +156,7 @@ def _scheduler_thread(settings: Settings) -> None:
 
 def worker_app() -> FastAPI:
     """One serving process of several (uvicorn ``factory``)."""
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _configure_logging()
     settings = replace(Settings.from_json(os.environ[_ENV_SETTINGS]), scheduled_harvests=False)
     app = create_app(settings)
     backend = app.state.unioncat.backend

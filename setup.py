@@ -1,10 +1,11 @@
-"""Build of the two C extensions; everything else is in pyproject.toml.
+"""Build of the three C extensions; everything else is in pyproject.toml.
 
 * ``search._rank``: bm25 with remembered row sizes (needs SQLite's headers, Debian
   ``libsqlite3-dev``);
-* ``normalizers._marcxml``: MARCXML fields of a stored record in one pass.
+* ``normalizers._marcxml``: MARCXML fields of a stored record in one pass;
+* ``normalizers._iso2709``: the fields of an ASCII ISO 2709 record in one pass (ingest).
 
-Both are optional: without a C compiler the install goes on and the Python paths give the
+All are optional: without a C compiler the install goes on and the Python paths give the
 same results, more slowly.
 """
 
@@ -12,6 +13,9 @@ from setuptools import Extension, setup
 
 setup(ext_modules=[Extension(
     "normalizers._marcxml", ["normalizers/_marcxml.c"], optional=True,
+    extra_compile_args=["-O2", "-std=c11"],
+), Extension(
+    "normalizers._iso2709", ["normalizers/_iso2709.c"], optional=True,
     extra_compile_args=["-O2", "-std=c11"],
 ), Extension(
     "search._rank", ["search/_rank.c"], libraries=["sqlite3"], optional=True,

@@ -27,12 +27,21 @@ from harvesters.raw import RawRecord
 from normalizers.bib import Bib, bib_from_record
 from normalizers.clustering import Clusterer
 from normalizers.holdings import call_number
-from normalizers.marc import MarcError, to_iso2709
+from normalizers.marc import FieldIndex, MarcError
 from normalizers.matchkeys import profile_of
 from normalizers.parse import parse_raw
 from search.sqlite_drafts import RowsDraft
 from store.db import StoreConnection, now, transaction
-from store.records import NormalizedRecord, mark_deleted, put_record, queue_for_index, set_aside
+from store.records import (
+    NormalizedRecord,
+    insert_record,
+    mark_deleted,
+    next_record_id,
+    queue_for_index,
+    record_hash,
+    replace_record,
+    set_aside,
+)
 from store.sources import Source
 
 log = logging.getLogger("unioncat.ingest")
@@ -110,13 +119,14 @@ def _prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str,
         decoded.repairs.append(REPAIR_NO_001)
     if record.leader[5:6] == "d" or raw.deleted:
         return Prepared(raw, local_id, deleted=True)
-    bib = bib_from_record(record)
+    fields = FieldIndex(record)  # one tag index for the Bib, profile and call number
+    bib = bib_from_record(fields)
     normalized = NormalizedRecord(
         source=source, local_id=local_id, raw=raw.data,
-        raw_hash=hashlib.sha1(raw.data).hexdigest(), marc=to_iso2709(record),
-        bib_json=bib.dumps(), profile_json=profile_of(record, bib).dumps(),
+        raw_hash=hashlib.sha1(raw.data).hexdigest(), marc=decoded.encoded(),
+        bib_json=bib.dumps(), profile_json=profile_of(fields, bib).dumps(),
         repairs=tuple(decoded.repairs),
-        call_number=call_number(record, holdings_field), restricted=restricted,
+        call_number=call_number(fields, holdings_field), restricted=restricted,
         datestamp=raw.datestamp)
     return Prepared(raw, local_id, record=normalized,
                     draft=_draft(normalized, bib, draft_for) if draft_for else None)
@@ -163,20 +173,42 @@ def _apply_one(conn: sqlite3.Connection, source: Source, item: Prepared,
         return set()
     if item.deleted and item.local_id:
         return _delete(conn, source, item.local_id, item.raw.datestamp, clusterer, counts)
-    assert item.record is not None
-    if item.record.repairs:
+    record = item.record
+    assert record is not None
+    if record.repairs:
         counts.repaired += 1
-        for reason in item.record.repairs:
+        for reason in record.repairs:
             counts.repairs[reason] = counts.repairs.get(reason, 0) + 1
-    change, record_id = put_record(conn, item.record)
+    known = record_hash(conn, record.source, record.local_id)
+    if known is None:
+        return _add(conn, item, record, clusterer, counts)
+    change, record_id = replace_record(conn, record, known)
     if change == "unchanged":
         counts.unchanged += 1
         return set()
-    if item.draft is not None and isinstance(conn, StoreConnection):
-        conn.drafts[record_id] = item.draft
+    _keep_draft(conn, record_id, item)
     counts.added += change == "added"
     counts.updated += change == "updated"
-    return clusterer.place(conn, record_id, item.record.profile_json)
+    return clusterer.place(conn, record_id, record.profile_json)
+
+
+def _add(conn: sqlite3.Connection, item: Prepared, record: NormalizedRecord,
+         clusterer: Clusterer, counts: IngestCounts) -> set[str]:
+    """A record new to the store, placed by the clusterer as it is stored."""
+    record_id = next_record_id(conn)
+
+    def store(cluster_id: str | None) -> None:
+        insert_record(conn, record, record_id, cluster_id)
+
+    _keep_draft(conn, record_id, item)
+    counts.added += 1
+    return clusterer.place_new(conn, record_id, (record.source, record.local_id),
+                               record.profile_json, store)
+
+
+def _keep_draft(conn: sqlite3.Connection, record_id: int, item: Prepared) -> None:
+    if item.draft is not None and isinstance(conn, StoreConnection):
+        conn.drafts[record_id] = item.draft
 
 
 def _delete(conn: sqlite3.Connection, source: Source, local_id: str, datestamp: str | None,

@@ -83,8 +83,9 @@ class Bib:
         return cls(**json_object(text))
 
 
-def bib_from_record(record: Record) -> Bib:
-    return _bib(FieldIndex(record))
+def bib_from_record(record: Record | FieldIndex) -> Bib:
+    """``record``'s Bib (pass a ``FieldIndex`` to share it with ``profile_of``)."""
+    return _bib(record if isinstance(record, FieldIndex) else FieldIndex(record))
 
 
 def _bib(record: FieldIndex) -> Bib:

@@ -9,6 +9,7 @@ member remains.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
@@ -25,6 +26,13 @@ class Clusterer(Protocol):
         """(Re)assign a live record; return every cluster id whose entry changed.
         ``profile_json``: its match profile when the caller has just stored it."""
 
+    def place_new(self, conn: sqlite3.Connection, record_id: int, who: tuple[str, str],
+                  profile_json: str | None, store: Callable[[str | None], object]) -> set[str]:
+        """``place`` for a record the store does not have yet, to be stored under
+        ``record_id`` as (source, local id) ``who``: ``store(cluster_id)`` stores it, in
+        the cluster it founds when that is known beforehand (no UPDATE of the new row),
+        else in none. The store ends as after storing, then ``place``."""
+
     def remove(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
         """Take a deleted record out of its cluster; return the changed cluster ids."""
 
@@ -35,10 +43,14 @@ def cluster_id_for(record_id: int) -> str:
 
 def open_cluster(conn: sqlite3.Connection, record_id: int) -> str:
     cluster_id = cluster_id_for(record_id)
-    conn.execute("INSERT OR IGNORE INTO clusters (id, created_at) VALUES (?,?)",
-                 (cluster_id, now()))
+    add_cluster(conn, cluster_id)
     set_cluster(conn, record_id, cluster_id)
     return cluster_id
+
+
+def add_cluster(conn: sqlite3.Connection, cluster_id: str) -> None:
+    conn.execute("INSERT OR IGNORE INTO clusters (id, created_at) VALUES (?,?)",
+                 (cluster_id, now()))
 
 
 def current_cluster(conn: sqlite3.Connection, record_id: int) -> str | None:
@@ -62,6 +74,13 @@ class SingletonClusterer:
     def place(self, conn: sqlite3.Connection, record_id: int,
               profile_json: str | None = None) -> set[str]:
         return {current_cluster(conn, record_id) or open_cluster(conn, record_id)}
+
+    def place_new(self, conn: sqlite3.Connection, record_id: int, who: tuple[str, str],
+                  profile_json: str | None, store: Callable[[str | None], object]) -> set[str]:
+        cluster_id = cluster_id_for(record_id)
+        store(cluster_id)
+        add_cluster(conn, cluster_id)
+        return {cluster_id}
 
     def remove(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
         cluster_id = current_cluster(conn, record_id)

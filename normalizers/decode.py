@@ -6,8 +6,10 @@ Congress records come in NFD. Every repair is named so it can be counted and sho
 
 from __future__ import annotations
 
+import importlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pymarc.marc8 import MARC8ToUnicode
@@ -17,9 +19,11 @@ from normalizers.marc import (
     MarcError,
     Record,
     decode_field,
-    decode_fields,
+    decode_fields_verbatim,
+    fix_leader,
     split_iso2709,
     tiled_fields,
+    to_iso2709,
 )
 
 REPAIR_DECLARED_UTF8_IS_MARC8 = "leader/09 says UTF-8 but data is MARC-8: converted"
@@ -31,12 +35,33 @@ REPAIR_CONTROL_CHARS = "control characters removed"
 
 
 _CONTROL = re.compile(r"[\x00-\x1e]")
+_CFields = Callable[[str, int, type[Field]], tuple[list[Field], bool, int] | None]
+
+
+def _c_fields() -> _CFields | None:
+    """``normalizers._iso2709.fields`` (built by ``pip install``, see setup.py): the common
+    case of ``_decode_ascii`` in C, None where it is not the common case."""
+    try:
+        module = importlib.import_module("normalizers._iso2709")
+    except ImportError:
+        return None
+    found: _CFields = module.fields
+    return found
+
+
+C_FIELDS = _c_fields()
 
 
 @dataclass
 class Decoded:
     record: Record
     repairs: list[str] = field(default_factory=list)
+    # ``to_iso2709(record)`` when the decoder could cut it from the input (most records)
+    iso2709: bytes | None = None
+
+    def encoded(self) -> bytes:
+        """``to_iso2709(self.record)``, cut from the input when that is the same."""
+        return self.iso2709 if self.iso2709 is not None else to_iso2709(self.record)
 
 
 def decode_iso2709(data: bytes) -> Decoded:
@@ -73,13 +98,32 @@ def _decode_ascii(data: bytes) -> Decoded | None:
     directory = text[24:base - 1]
     if base < 25 or base > len(text) or len(directory) % 12 or not directory.isdigit():
         return None
-    raws = tiled_fields(text, base, directory) or _entry_fields(text, base, directory)
+    found = C_FIELDS(text, base, Field) if C_FIELDS else None
+    if found is not None:  # tiled, no control characters: as the lines below would do
+        return _ascii_decoded(data, text, base, *found, set())
+    tiled = tiled_fields(text, base, directory)
+    raws = tiled[0] if tiled else _entry_fields(text, base, directory)
     if raws is None:
         return None
     changed: set[str] = set()
     if _CONTROL.search("".join([raw for _, raw in raws])):  # rare: clean field by field
         raws = [(tag, _clean(raw, changed)) for tag, raw in raws]
-    return Decoded(Record(text[:9] + "a" + text[10:24], decode_fields(raws)), sorted(changed))
+    fields, verbatim = decode_fields_verbatim(raws)
+    return _ascii_decoded(data, text, base, fields, verbatim and tiled is not None,
+                          tiled[1] if tiled else 0, changed)
+
+
+def _ascii_decoded(data: bytes, text: str, base: int, fields: list[Field], verbatim: bool,
+                   length: int, changed: set[str]) -> Decoded:
+    """The record; when its fields are tiled (``length`` long together) and each reads
+    back to its text, its ISO 2709 cut from ``data`` (what ``to_iso2709`` would write)."""
+    leader = text[:9] + "a" + text[10:24]
+    encoded = None
+    if verbatim and not changed:
+        end = base + length
+        encoded = b"".join([fix_leader(leader, end + 1, base).encode("ascii"),
+                            data[24:base - 1], b"\x1e", data[base:end], b"\x1d"])
+    return Decoded(Record(leader, fields), sorted(changed), encoded)
 
 
 def _entry_fields(text: str, base: int, directory: str) -> list[tuple[str, str]] | None:

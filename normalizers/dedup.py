@@ -16,17 +16,16 @@ founding record's id) while any member remains; a founder that leaves gets a new
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from normalizers.bib import Bib
-from normalizers.clustering import current_cluster, drop_if_empty
+from normalizers.clustering import add_cluster, current_cluster, drop_if_empty
 from normalizers.marc import Record, decode_field
 from normalizers.matching import verify
 from normalizers.matchkeys import Profile, keys_of, profile_of
 from store import dedup as db
-from store.db import now
 from store.records import set_cluster
 
 FORCED = 100.0  # score of a cluster joined through a manual 'merge'
@@ -75,6 +74,25 @@ class DedupClusterer:
                 return changed | {old}
         return changed | self._join_best(conn, record_id, profile)
 
+    def place_new(self, conn: sqlite3.Connection, record_id: int, who: tuple[str, str],
+                  profile_json: str | None, store: Callable[[str | None], object]) -> set[str]:
+        """``place`` of a new record: candidates are looked up before it is stored (its own
+        keys would not count), so a record that matches nothing is stored in the cluster it
+        founds, and its keys are computed once."""
+        if profile_json is None:
+            store(None)
+            return self.place(conn, record_id)
+        profile = Profile.loads(profile_json)
+        keys = keys_of(profile)
+        ranked = self._rank(conn, Member(record_id, who, profile), keys)
+        cluster_id = None if ranked else fresh_cluster_id(conn, record_id)
+        store(cluster_id)
+        db.write_keys(conn, record_id, keys, profile_json)
+        if cluster_id is None:
+            return self._join_ranked(conn, record_id, ranked)
+        add_cluster(conn, cluster_id)
+        return {cluster_id}
+
     def remove(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
         db.drop_keys(conn, record_id)
         old = current_cluster(conn, record_id)
@@ -111,6 +129,10 @@ class DedupClusterer:
         ranked = self._ranked(conn, record_id, profile)
         if not ranked:
             return {open_fresh_cluster(conn, record_id)}
+        return self._join_ranked(conn, record_id, ranked)
+
+    def _join_ranked(self, conn: sqlite3.Connection, record_id: int,
+                     ranked: list[str]) -> set[str]:
         best = ranked[0]
         set_cluster(conn, record_id, best)
         changed = {best}
@@ -125,7 +147,12 @@ class DedupClusterer:
     def _ranked(self, conn: sqlite3.Connection, record_id: int, profile: Profile) -> list[str]:
         """Clusters this record may join, best first."""
         me = Member(record_id, db.identity(conn, record_id), profile)
-        found = db.candidates(conn, record_id, keys_of(profile))
+        return self._rank(conn, me, keys_of(profile))
+
+    def _rank(self, conn: sqlite3.Connection, me: Member,
+              keys: set[tuple[str, str]]) -> list[str]:
+        record_id = me.record_id
+        found = db.candidates(conn, record_id, keys)
         rules = self._rules(conn, me.who)
         found |= _merge_partners(conn, rules)
         scored: list[tuple[float, int, str]] = []
@@ -294,6 +321,14 @@ def stored_record(marc: bytes) -> Record:
 
 def open_fresh_cluster(conn: sqlite3.Connection, record_id: int) -> str:
     """A new entry founded by this record: 'uc<id>', or 'uc<id>-<n>' if that id lives on."""
+    cluster_id = fresh_cluster_id(conn, record_id)
+    add_cluster(conn, cluster_id)
+    set_cluster(conn, record_id, cluster_id)
+    return cluster_id
+
+
+def fresh_cluster_id(conn: sqlite3.Connection, record_id: int) -> str:
+    """The id of a new entry this record would found (see ``open_fresh_cluster``)."""
     suffix = 1
     while True:
         cluster_id = f"uc{record_id}" if suffix == 1 else f"uc{record_id}-{suffix}"
@@ -302,7 +337,4 @@ def open_fresh_cluster(conn: sqlite3.Connection, record_id: int) -> str:
         if busy is None:
             break
         suffix += 1
-    conn.execute("INSERT OR IGNORE INTO clusters (id, created_at) VALUES (?,?)",
-                 (cluster_id, now()))
-    set_cluster(conn, record_id, cluster_id)
     return cluster_id

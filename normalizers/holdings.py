@@ -7,13 +7,13 @@ call numbers). The source's ``holdings_field`` names it, e.g. "952$o" or "852";
 
 from __future__ import annotations
 
-from normalizers.marc import Record
+from normalizers.marc import FieldIndex, Record
 from normalizers.text import clean_punctuation
 
 DEFAULT_SUBFIELDS = {"852": "hij", "952": "o", "090": "ab", "099": "ab", "092": "ab"}
 
 
-def call_number(record: Record, holdings_field: str = "852") -> str:
+def call_number(record: Record | FieldIndex, holdings_field: str = "852") -> str:
     tag, _, codes = holdings_field.partition("$")
     codes = codes.replace("$", "") or DEFAULT_SUBFIELDS.get(tag, "ab")
     for fld in record.get_fields(tag):

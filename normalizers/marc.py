@@ -170,23 +170,36 @@ def decode_field(tag: str, raw: str) -> Field:
 
 def decode_fields(raws: list[tuple[str, str]]) -> list[Field]:
     """``decode_field`` over a record's (tag, text) pairs, the usual case inline."""
+    return decode_fields_verbatim(raws)[0]
+
+
+def decode_fields_verbatim(raws: list[tuple[str, str]]) -> tuple[list[Field], bool]:
+    """``decode_fields``, and whether each field encodes back to its text exactly (control
+    fields always; data fields with two indicators, then subfields, none empty), so the
+    record's ISO 2709 can be cut from its input instead of encoded again."""
     fields = []
+    verbatim = True
     for tag, raw in raws:
         if tag < "010" and tag.isdigit():
             fields.append(Field(tag, data=raw))
         elif raw[2:3] == "\x1f" and "\x1f" not in raw[:2]:  # two indicators, then $
             subfields = [(chunk[0], chunk[1:]) for chunk in raw[2:].split("\x1f") if chunk]
             fields.append(Field(tag, raw[0], raw[1], subfields))
+            # one delimiter per subfield: no empty one was dropped
+            verbatim = verbatim and len(subfields) == raw.count("\x1f")
         else:
             fields.append(decode_field(tag, raw))
-    return fields
+            verbatim = False
+    return fields, verbatim
 
 
-def tiled_fields(text: str, base: int, directory: str) -> list[tuple[str, str]] | None:
+def tiled_fields(text: str, base: int, directory: str
+                 ) -> tuple[list[tuple[str, str]], int] | None:
     """The (tag, text) pairs of a record (as text, one character per byte) whose directory
     describes the usual layout: fields end to end from the base address, each ending with
     its one field terminator. Checked by writing that directory and comparing, which is
-    cheaper than reading each entry's numbers; None for any other layout."""
+    cheaper than reading each entry's numbers; None for any other layout. Also returns
+    the length of the fields together (terminators included)."""
     count = len(directory) // 12
     parts = text[base:].split("\x1e", count)  # the fields, then whatever follows them
     if len(parts) <= count:
@@ -200,7 +213,7 @@ def tiled_fields(text: str, base: int, directory: str) -> list[tuple[str, str]] 
         offset += len(part) + 1
     if DIRECTORY_ENTRY * count % tuple(values) != directory:
         return None
-    return list(zip(tags, parts, strict=True))
+    return list(zip(tags, parts, strict=True)), offset
 
 
 def read_trusted(data: bytes) -> Record:

@@ -76,8 +76,8 @@ class Profile:
         return cls(**json_object(text))
 
 
-def profile_of(record: Record, bib: Bib) -> Profile:
-    return _profile(FieldIndex(record), bib)
+def profile_of(record: Record | FieldIndex, bib: Bib) -> Profile:
+    return _profile(record if isinstance(record, FieldIndex) else FieldIndex(record), bib)
 
 
 def _profile(record: FieldIndex, bib: Bib) -> Profile:

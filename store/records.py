@@ -37,25 +37,47 @@ def record_hash(conn: sqlite3.Connection, source: str,
 def put_record(conn: sqlite3.Connection, rec: NormalizedRecord) -> tuple[Change, int]:
     """Store a record; 'unchanged' when the same bytes are already there and live."""
     known = record_hash(conn, rec.source, rec.local_id)
-    stamp = now()
-    values = (rec.datestamp, rec.raw, rec.raw_hash, rec.marc, rec.bib_json, rec.profile_json,
-              json.dumps(list(rec.repairs), ensure_ascii=False) if rec.repairs else "[]",
-              rec.call_number,
-              int(rec.restricted), stamp)
     if known is None:
-        cur = conn.execute(
-            "INSERT INTO records (datestamp, raw, raw_hash, marc, bib, profile, repairs, "
-            "call_number, restricted, updated_at, source, local_id, first_seen, deleted) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0)", (*values, rec.source, rec.local_id, stamp))
-        return "added", int(cur.lastrowid or 0)
+        return "added", insert_record(conn, rec)
+    return replace_record(conn, rec, known)
+
+
+_INSERT = ("INSERT INTO records (datestamp, raw, raw_hash, marc, bib, profile, repairs, "
+           "call_number, restricted, updated_at, source, local_id, first_seen, deleted, id, "
+           "cluster_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)")
+
+
+def insert_record(conn: sqlite3.Connection, rec: NormalizedRecord, record_id: int | None = None,
+                  cluster_id: str | None = None) -> int:
+    """Store a record the store does not have (``record_hash`` is None), under ``record_id``
+    (``next_record_id``; None: the same, chosen by SQLite) and already in ``cluster_id``."""
+    stamp = now()
+    cur = conn.execute(_INSERT, (*_values(rec, stamp), rec.source, rec.local_id, stamp,
+                                 record_id, cluster_id))
+    return int(cur.lastrowid or 0)
+
+
+def next_record_id(conn: sqlite3.Connection) -> int:
+    """The id SQLite gives the next record inserted without one (the largest id + 1)."""
+    return int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM records").fetchone()[0])
+
+
+def replace_record(conn: sqlite3.Connection, rec: NormalizedRecord,
+                   known: tuple[int, str, bool]) -> tuple[Change, int]:
+    """``put_record`` of a record the store has (``known``: its ``record_hash``)."""
     record_id, old_hash, was_deleted = known
     if old_hash == rec.raw_hash and not was_deleted:
         return "unchanged", record_id
     conn.execute("UPDATE records SET datestamp=?, raw=?, raw_hash=?, marc=?, bib=?, profile=?, "
-                 "repairs=?, "
-                 "call_number=?, restricted=?, updated_at=?, deleted=0 WHERE id=?",
-                 (*values, record_id))
+                 "repairs=?, call_number=?, restricted=?, updated_at=?, deleted=0 WHERE id=?",
+                 (*_values(rec, now()), record_id))
     return ("added" if was_deleted else "updated"), record_id
+
+
+def _values(rec: NormalizedRecord, stamp: str) -> tuple[object, ...]:
+    return (rec.datestamp, rec.raw, rec.raw_hash, rec.marc, rec.bib_json, rec.profile_json,
+            json.dumps(list(rec.repairs), ensure_ascii=False) if rec.repairs else "[]",
+            rec.call_number, int(rec.restricted), stamp)
 
 
 def mark_deleted(conn: sqlite3.Connection, source: str, local_id: str,

@@ -14,6 +14,7 @@ import random
 
 import pytest
 
+from normalizers import decode
 from normalizers.bib import Bib
 from normalizers.decode import decode_general, decode_iso2709
 from normalizers.marc import (
@@ -24,6 +25,7 @@ from normalizers.marc import (
     assemble_iso2709,
     decode_field,
     decode_fields,
+    decode_fields_verbatim,
     encode_field,
     to_iso2709,
 )
@@ -72,12 +74,65 @@ def test_decode_matches_the_general_path(name: str) -> None:
             assert _outcome(decode_iso2709, variant) == _outcome(_general, variant)
 
 
+@pytest.mark.parametrize("name", ["lc-sample.mrc", "bad_records.mrc", "lc-vietnamese.mrc",
+                                  "lc-subscript-digit.mrc"])
+def test_iso2709_cut_from_the_input_is_the_encoded_record(name: str) -> None:
+    rng = random.Random(11)
+    cut = 0
+    for data in _records(name):
+        for variant in [*_variants(data, rng), data.replace(b"\x1f", b"\x1e\x1f", 1),
+                        data.replace(b"\x1e", b"\x1f\x1e", 2), data.replace(b"\x1f", b"", 1)]:
+            try:
+                decoded = decode_iso2709(variant)
+            except (MarcError, ValueError):
+                continue
+            if decoded.iso2709 is not None:
+                assert decoded.encoded() == to_iso2709(decoded.record)
+                cut += 1
+    assert cut or name != "lc-sample.mrc"  # the others are not ASCII
+
+
+def _ascii_variants() -> list[bytes]:
+    rng = random.Random(5)
+    found = []
+    for data in _records("lc-sample.mrc")[:80] + _records("bad_records.mrc"):
+        found += [v for v in _variants(data, rng) if v.isascii()]
+        found += [data.replace(b"\x1f", b"\x1f\x1f", 1), data.replace(b"\x1e", b"\x1f\x1e", 3),
+                  data.replace(b"\x1e  \x1f", b"\x1e\x1f \x1f", 1),
+                  data.replace(b"\x1e  \x1f", b"\x1e 1", 1), data.replace(b"\x1e", b"\x1f\x1e", 1)]
+    return found
+
+
+def _decoded(data: bytes) -> object:
+    try:
+        decoded = decode_iso2709(data)
+    except (MarcError, ValueError) as error:
+        return (type(error).__name__, str(error))
+    fields = [list(vars(f).items()) for f in decoded.record.fields]  # attribute order too
+    return (decoded.record.leader, fields, decoded.repairs, decoded.iso2709)
+
+
+def test_c_fields_give_the_python_fields(monkeypatch: pytest.MonkeyPatch) -> None:
+    if decode.C_FIELDS is None:
+        pytest.skip("normalizers._iso2709 not built")
+    variants = _ascii_variants()
+    with_c = [_decoded(v) for v in variants]
+    plain = _records("lc-sample.mrc")[0]
+    assert decode.C_FIELDS(plain.decode(), int(plain[12:17]), Field) is not None
+    monkeypatch.setattr(decode, "C_FIELDS", None)
+    assert [_decoded(v) for v in variants] == with_c
+
+
 def test_decode_fields_matches_decode_field() -> None:
     raws = ["10\x1faTitle :\x1fbsub", "\x1faNo indicators", "1\x1fa", "", "1", "12",
             "12\x1f\x1fa\x1f", "ab", "0 \x1fa", "x\x1fa\x1fb"]
     pairs = [(tag, raw) for tag in ("001", "008", "00X", "010", "245", "ABC", "1", "")
              for raw in raws]
     assert decode_fields(pairs) == [decode_field(tag, raw) for tag, raw in pairs]
+    for pair in pairs:
+        fields, verbatim = decode_fields_verbatim([pair])
+        if verbatim:  # may say no when the text does come back (then it is only slower)
+            assert encode_field(fields[0]).decode() == pair[1] + "\x1e"
 
 
 def test_field_index_answers_as_the_record_does() -> None:

@@ -109,50 +109,41 @@ def decode_at(data: bytes, pos: int, depth: int = 0, bound: int | None = None) -
     bound = len(data) if bound is None else bound
     if depth > MAX_DEPTH:
         raise BerError("elements nested too deeply")
-    short = _short_header(data, pos, bound)
-    if short is not None:  # what nearly every element of a request is
-        cls, constructed, tag, pos, length = short
+    short = False
+    if pos + 3 <= bound:  # a tag and a definite length below 128 (nearly every element
+        first = data[pos]  # of a request) are read here, in one step
+        tag, at = first & 0x1F, pos + 1
+        if tag == 0x1F:
+            tag, at = data[at], at + 1
+        length = data[at]
+        short = length < 0x80 and 0 < tag < 0x80
+    if short:
+        cls, constructed, pos = first >> 6, first & 0x20 != 0, at + 1
     else:
         cls, constructed, tag, pos = _read_tag(data, pos, bound)
         maybe, pos = _read_length(data, pos, bound)
         if maybe is None:
-            if not constructed:
-                raise BerError("indefinite length on a primitive element")
-            children, pos = _read_until_eoc(data, pos, depth, bound)
-            return Node(cls, True, tag, b"", children), pos
+            return _indefinite(data, cls, constructed, tag, pos, depth, bound)
         length = maybe
     end = pos + length
     if end > bound:
         raise BerTruncated("element runs past the end of the data")
     if not constructed:
         return Node(cls, False, tag, data[pos:end], []), end
-    return Node(cls, True, tag, b"", _read_children(data, pos, end, depth)), end
-
-
-def _short_header(data: bytes, pos: int, bound: int) -> tuple[int, bool, int, int, int] | None:
-    """Class, constructed, tag, content offset and length of a header with a tag below 128
-    and a definite length below 128, read in one step; None for any other header."""
-    if pos + 3 > bound:
-        return None
-    first = data[pos]
-    tag = first & 0x1F
-    if tag == 0x1F:
-        tag = data[pos + 1]
-        if tag & 0x80 or tag == 0:
-            return None
-        pos += 1
-    length = data[pos + 1]
-    if length & 0x80:
-        return None
-    return first >> 6, bool(first & 0x20), tag, pos + 2, length
-
-
-def _read_children(data: bytes, pos: int, end: int, depth: int) -> list[Node]:
     children = []
-    while pos < end:
-        child, pos = decode_at(data, pos, depth + 1, end)
+    depth += 1
+    while pos < end:  # the children, read here: one call less per element
+        child, pos = decode_at(data, pos, depth, end)
         children.append(child)
-    return children
+    return Node(cls, True, tag, b"", children), end
+
+
+def _indefinite(data: bytes, cls: int, constructed: bool, tag: int, pos: int, depth: int,
+                bound: int) -> tuple[Node, int]:
+    if not constructed:
+        raise BerError("indefinite length on a primitive element")
+    children, pos = _read_until_eoc(data, pos, depth, bound)
+    return Node(cls, True, tag, b"", children), pos
 
 
 def _read_until_eoc(data: bytes, pos: int, depth: int, bound: int) -> tuple[list[Node], int]:

@@ -5,8 +5,8 @@ cataloguer's session, a client's connection pool), so where each lands decides t
 for its whole life. SO_REUSEPORT hashes them to processes blindly, and processes racing on
 one accept queue take them by timing. Here the supervising process accepts
 (``Dispatcher``, a thread) and passes each socket over a Unix socket (SCM_RIGHTS) to the
-worker serving the fewest associations; each worker (``Receiver``) writes one byte back
-when one of them ends. The Unix socket lives in a private (0700) directory.
+worker serving the fewest associations; each worker (``ProtocolReceiver``) writes one
+byte back when one of them ends. The Unix socket lives in a private (0700) directory.
 """
 
 from __future__ import annotations
@@ -20,17 +20,16 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["Dispatcher", "Handler", "ProtocolFactory", "ProtocolReceiver", "Receiver"]
+__all__ = ["Dispatcher", "ProtocolFactory", "ProtocolReceiver"]
 
 log = logging.getLogger("unioncat.z3950")
 _HANDED = b"c"  # sent with each descriptor
 _ENDED = b"-"  # sent back when an association ends
 _MAX_FDS = 64  # descriptors taken in one receive
 
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 ProtocolFactory = Callable[[Callable[[], None]], asyncio.Protocol]
 
 
@@ -159,33 +158,6 @@ class _Receiving:
 
     async def wait_closed(self) -> None:
         """Nothing to wait for: see ``close``."""
-
-
-class Receiver(_Receiving):
-    """Serves ``handler`` on stream buffers of ``limit`` bytes over each connection."""
-
-    def __init__(self, path: str, handler: Handler, limit: int) -> None:
-        super().__init__(path)
-        self._handler = handler
-        self._limit = limit
-        self.open: set[asyncio.Task[None]] = set()  # the associations being served
-
-    def _serve(self, conn: socket.socket) -> None:
-        task = self._loop.create_task(self._streams(conn))
-        self.open.add(task)
-        task.add_done_callback(self._task_ended)
-
-    def _task_ended(self, task: asyncio.Task[None]) -> None:
-        self.open.discard(task)
-        self._ended()
-
-    async def _streams(self, conn: socket.socket) -> None:
-        try:
-            reader, writer = await asyncio.open_connection(sock=conn, limit=self._limit)
-        except OSError:
-            conn.close()
-            return
-        await self._handler(reader, writer)
 
 
 class ProtocolReceiver(_Receiving):

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from z3950.dispatch import Dispatcher, Handler, Receiver
+from z3950.dispatch import Dispatcher, ProtocolFactory, ProtocolReceiver
 
 
 def _free_port() -> int:
@@ -25,23 +25,43 @@ class Workers:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
         self.served: Counter[int] = Counter()
-        self.release = asyncio.Event()
-        self.receivers: list[Receiver] = []
+        self.open: list[set[asyncio.Transport]] = []  # per receiver, its open associations
+        self.receivers: list[ProtocolReceiver] = []
 
-    def add(self) -> Receiver:
-        receiver = Receiver(self.dispatcher.path, self._handler(len(self.receivers)), 1024)
+    def add(self) -> ProtocolReceiver:
+        self.open.append(set())
+        receiver = ProtocolReceiver(self.dispatcher.path, self._factory(len(self.receivers)))
         self.receivers.append(receiver)
         return receiver
 
-    def _handler(self, number: int) -> Handler:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            self.served[number] += 1
-            writer.write(b"hello")
-            await asyncio.wait([asyncio.ensure_future(self.release.wait()),
-                                asyncio.ensure_future(reader.read())],
-                               return_when=asyncio.FIRST_COMPLETED)
-            writer.close()
-        return handle
+    def release(self) -> None:
+        for transports in self.open:
+            for transport in list(transports):
+                transport.close()
+
+    def _factory(self, number: int) -> ProtocolFactory:
+        return lambda on_end: _Hello(self, number, on_end)
+
+
+class _Hello(asyncio.Protocol):
+    """Greets, then holds the association until released or the client leaves."""
+
+    def __init__(self, workers: Workers, number: int, on_end: Callable[[], None]) -> None:
+        self.workers, self.number, self.on_end = workers, number, on_end
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.workers.served[self.number] += 1
+        self.workers.open[self.number].add(transport)
+        transport.write(b"hello")
+
+    def eof_received(self) -> bool | None:
+        return False  # close
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.workers.open[self.number].discard(self.transport)
+        self.on_end()
 
 
 async def _connect(port: int, count: int) -> list[asyncio.StreamWriter]:
@@ -81,10 +101,10 @@ def test_each_new_association_goes_to_the_least_busy_worker() -> None:
             later = await _connect(port, 5)
             for writer in first[:2]:  # two of the first worker's clients leave ...
                 writer.close()
-            await _until(lambda: len(workers.receivers[0].open) == 2)
+            await _until(lambda: len(workers.open[0]) == 2)
             await asyncio.sleep(0.2)  # ... and the dispatcher has heard
             last = await _connect(port, 2)  # so the first worker takes the next two
-            workers.release.set()
+            workers.release()
             assert len(later + last) == 7  # all open until here
             return workers.served
     assert asyncio.run(scenario()) == {0: 3 + 1 + 2, 1: 4}
@@ -102,6 +122,6 @@ def test_connections_wait_until_a_worker_is_up_and_skip_one_that_left() -> None:
             workers.add()
             await asyncio.sleep(0.2)
             kept += await _connect(port, 2)
-            workers.release.set()
+            workers.release()
             return workers.served
     assert asyncio.run(scenario()) == {0: 1, 1: 2}

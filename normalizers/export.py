@@ -11,14 +11,13 @@ from normalizers.marc import (
     Field,
     Record,
     assemble_iso2709,
-    encode_field,
-    field_xml,
     read_trusted,
     split_iso2709,
     to_iso2709,
     to_marcxml,
+    xml_text,
 )
-from search.document import CatalogDocument
+from search.document import CatalogDocument, Holding
 
 
 def record_of(doc: CatalogDocument, with_holdings: bool = True) -> Record:
@@ -56,8 +55,7 @@ def iso2709_of(doc: CatalogDocument, with_holdings: bool = True) -> bytes:
     """Spliced from the stored bytes (no decode and re-encode): Z39.50's hot path."""
     if not doc.marc:
         return to_iso2709(record_of(doc, with_holdings))
-    holdings = _holding_fields(doc) if with_holdings else []
-    encoded = [encode_field(h) for h in holdings]
+    encoded = [holding_iso2709(h) for h in doc.holdings] if with_holdings else []
     spliced = splice.iso2709(doc.marc, encoded) if with_holdings else None
     if spliced is not None:
         return spliced
@@ -66,6 +64,27 @@ def iso2709_of(doc: CatalogDocument, with_holdings: bool = True) -> bytes:
               if not (with_holdings and tag == "852")]
     fields += [("852", field) for field in encoded]
     return assemble_iso2709(leader, fields)
+
+
+def holding_iso2709(holding: Holding) -> bytes:
+    """``encode_field`` of the holding's 852, written directly (every Z39.50 record)."""
+    text = f"  \x1fa{holding.library}"
+    if holding.library_name:
+        text += f"\x1fb{holding.library_name}"
+    if holding.call_number:
+        text += f"\x1fh{holding.call_number}"
+    return (text + "\x1e").encode("utf-8")
+
+
+def holding_xml(holding: Holding) -> str:
+    """``field_xml`` of the holding's 852, written directly (every SRU record)."""
+    text = ('<datafield tag="852" ind1=" " ind2=" "><subfield code="a">'
+            f"{xml_text(holding.library)}</subfield>")
+    if holding.library_name:
+        text += f'<subfield code="b">{xml_text(holding.library_name)}</subfield>'
+    if holding.call_number:
+        text += f'<subfield code="h">{xml_text(holding.call_number)}</subfield>'
+    return text + "</datafield>"
 
 
 def _holding_fields(doc: CatalogDocument) -> list[Field]:
@@ -80,7 +99,7 @@ def marcxml_text_of(doc: CatalogDocument, with_holdings: bool = True) -> str:
     """The MARCXML as text (SRU splices it into responses without re-parsing); written
     from the stored bytes when they allow it, else through a decoded ``Record``."""
     if doc.marc and with_holdings:
-        spliced = splice.marcxml(doc.marc, [field_xml(h) for h in _holding_fields(doc)])
+        spliced = splice.marcxml(doc.marc, [holding_xml(h) for h in doc.holdings])
         if spliced is not None:
             return spliced
     return to_marcxml(record_of(doc, with_holdings)).decode("utf-8")

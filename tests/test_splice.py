@@ -91,3 +91,17 @@ def test_a_record_with_its_own_852_takes_the_general_path() -> None:
 def test_a_frame_that_is_not_ours_is_refused(data: bytes) -> None:
     assert splice.marcxml(data, []) is None
     assert splice.iso2709(data, []) is None
+
+
+def test_holdings_written_directly_equal_the_general_field_encoders() -> None:
+    from normalizers.export import _holding_field, holding_iso2709, holding_xml
+    from normalizers.marc import encode_field, field_xml
+    from search.document import Holding
+
+    cases = [Holding("VN-DT-001"), Holding("VN-DT-001", "Thư viện tỉnh Đồng Tháp", "895 N"),
+             Holding("A&B", "<Lib> \"quoted\" \x01ctl", "PL4378 .T5\ufffe"),
+             Holding("VN-X", "", "call & co"), Holding("", "name only")]
+    for holding in cases:
+        field = _holding_field(holding.library, holding.library_name, holding.call_number)
+        assert holding_xml(holding) == field_xml(field)
+        assert holding_iso2709(holding) == encode_field(field)

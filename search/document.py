@@ -91,7 +91,7 @@ class CatalogDocument:
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
-    def loads(cls, text: str) -> CatalogDocument:
+    def loads(cls, text: str | bytes) -> CatalogDocument:
         """A document from ``dumps`` output. Built by filling ``__dict__`` rather than
         through the frozen dataclass ``__init__`` (one guarded setattr per field): every
         search result page loads ten or more of these."""

@@ -155,8 +155,10 @@ def ranked_rowids(conn: sqlite3.Connection, compiled: Compiled, source: Source, 
 def documents(conn: sqlite3.Connection, rowids: list[int], scope: Scope
               ) -> list[CatalogDocument]:
     """The entries with these rowids, in this order, as ``scope`` sees them."""
+    marks = ", ".join("?" * len(rowids))
+    # as bytes: orjson reads the UTF-8 itself, with no str built for each document first
     texts = dict(conn.execute(
-        f"SELECT rowid, json FROM docs WHERE rowid IN ({', '.join('?' * len(rowids))})", rowids))
+        f"SELECT rowid, CAST(json AS BLOB) FROM docs WHERE rowid IN ({marks})", rowids))
     docs = (CatalogDocument.loads(texts[r]).visible_to(scope.libraries, scope.sees_restricted)
             for r in rowids)
     return [doc for doc in docs if doc is not None]

@@ -159,10 +159,94 @@ static PyObject *fields(PyObject *module, PyObject *args) {
     return result;
 }
 
+/* ---------------------------------------------------------------- ISO 2709 with holdings
+ * splice.iso2709's common case: a stored record of our own framing (printable ASCII
+ * leader, no 852 of its own, sizes within five digits) with encoded 852 fields appended.
+ * Anything else gives None and the Python path decides, so the bytes are always the ones
+ * splice.iso2709 writes. */
+
+static int digits(const unsigned char *p, int n, long *value) {
+    long v = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') return 0;
+        v = v * 10 + (p[i] - '0');
+    }
+    *value = v;
+    return 1;
+}
+
+static void put_number(unsigned char *p, long value, int width) {
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (unsigned char)('0' + value % 10);
+        value /= 10;
+    }
+}
+
+static PyObject *splice_iso2709(PyObject *module, PyObject *args) {
+    (void)module;
+    Py_buffer rec;
+    PyObject *extra;
+    if (!PyArg_ParseTuple(args, "y*O!", &rec, &PyList_Type, &extra)) return NULL;
+    const unsigned char *d = rec.buf;
+    Py_ssize_t n = rec.len, count = PyList_GET_SIZE(extra);
+    PyObject *result = NULL;
+    long base = 0, added = 0;
+    int plain = n >= 26 && d[n - 1] == 0x1d && digits(d + 12, 5, &base) && base > 24
+                && base <= n && (base - 25) % 12 == 0 && d[base - 1] == 0x1e;
+    for (Py_ssize_t i = 0; plain && i < 24; i++) plain = d[i] >= 0x20 && d[i] <= 0x7e;
+    for (long pos = 24; plain && pos < base - 1; pos += 12)
+        plain = !(d[pos] == '8' && d[pos + 1] == '5' && d[pos + 2] == '2');
+    for (Py_ssize_t i = 0; plain && i < count; i++) {
+        PyObject *item = PyList_GET_ITEM(extra, i);
+        plain = PyBytes_Check(item) && PyBytes_GET_SIZE(item) <= 9999;
+        if (plain) added += (long)PyBytes_GET_SIZE(item);
+    }
+    long body = (long)n - base - 1, new_base = base + 12 * (long)count;
+    long total = new_base + body + added + 1;
+    if (!plain || body + added > 99999 || new_base > 99999) {
+        PyBuffer_Release(&rec);
+        return Py_NewRef(Py_None);
+    }
+    result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
+    if (result != NULL) {
+        unsigned char *out = (unsigned char *)PyBytes_AS_STRING(result);
+        put_number(out, total > 99999 ? 99999 : total, 5);
+        memcpy(out + 5, d + 5, 4);
+        memcpy(out + 9, "a22", 3);
+        put_number(out + 12, new_base, 5);
+        memcpy(out + 17, d + 17, 3);
+        memcpy(out + 20, "4500", 4);
+        memcpy(out + 24, d + 24, (size_t)(base - 25));
+        unsigned char *entry = out + base - 1;
+        long offset = body;
+        for (Py_ssize_t i = 0; i < count; i++, entry += 12) {
+            Py_ssize_t size = PyBytes_GET_SIZE(PyList_GET_ITEM(extra, i));
+            memcpy(entry, "852", 3);
+            put_number(entry + 3, (long)size, 4);
+            put_number(entry + 7, offset, 5);
+            offset += (long)size;
+        }
+        *entry++ = 0x1e;
+        memcpy(entry, d + base, (size_t)body);
+        entry += body;
+        for (Py_ssize_t i = 0; i < count; i++) {
+            PyObject *item = PyList_GET_ITEM(extra, i);
+            memcpy(entry, PyBytes_AS_STRING(item), (size_t)PyBytes_GET_SIZE(item));
+            entry += PyBytes_GET_SIZE(item);
+        }
+        *entry = 0x1d;
+    }
+    PyBuffer_Release(&rec);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"fields", fields, METH_VARARGS,
      "fields(directory, body): the MARCXML field elements of a stored record, or None "
      "when it is not the common case."},
+    {"iso2709", splice_iso2709, METH_VARARGS,
+     "iso2709(record, extra): the stored record with the encoded fields in the list "
+     "``extra`` appended as 852s, or None when it is not the common case."},
     {NULL, NULL, 0, NULL},
 };
 

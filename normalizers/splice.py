@@ -26,6 +26,7 @@ _SPECIAL_IN_BODY = re.compile("[&<>\"\x00-\x08\x0b\x0c\x0e-\x1d\ufffe\uffff]")  
 _MAX_OFFSET = 99999  # five directory digits
 _HAS_852 = re.compile(rb"(?:.{12})*852", re.DOTALL)  # an 852 entry in a directory
 _FieldsXml = Callable[[bytes, bytes], str | None]
+_Iso2709 = Callable[[bytes, list[bytes]], bytes | None]
 
 
 def _c_fields_xml() -> _FieldsXml | None:
@@ -37,7 +38,17 @@ def _c_fields_xml() -> _FieldsXml | None:
         return None
 
 
+def _c_iso2709() -> _Iso2709 | None:
+    """``normalizers._marcxml.iso2709``: the common case of ``iso2709`` in C (the record
+    framed in one copy, not parsed and joined), None where it is not the common case."""
+    try:
+        return cast(_Iso2709, importlib.import_module("normalizers._marcxml").iso2709)
+    except (ImportError, AttributeError):
+        return None
+
+
 C_FIELDS_XML = _c_fields_xml()
+C_ISO2709 = _c_iso2709()
 _PLAIN_INDICATORS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
 
 
@@ -98,9 +109,18 @@ def _field_xml(tag: str, raw: str, clean: bool) -> str:
     return field_xml(decode_field(tag, raw))
 
 
-def iso2709(data: bytes, extra: Sequence[bytes]) -> bytes | None:
+def iso2709(data: bytes, extra: list[bytes]) -> bytes | None:
     """The stored record with ``extra`` fields (encoded, each ending with the field
     terminator) appended as 852s."""
+    if C_ISO2709 is not None:
+        spliced = C_ISO2709(data, extra)
+        if spliced is not None:
+            return spliced
+    return _iso2709(data, extra)
+
+
+def _iso2709(data: bytes, extra: list[bytes]) -> bytes | None:
+    """``iso2709`` in Python (any record it can splice)."""
     layout = _layout(data)
     if layout is None:
         return None

@@ -80,3 +80,63 @@ def test_odd_records_come_out_the_same_or_go_to_python(fields: list[tuple[str, b
 def test_a_body_that_does_not_match_its_directory_goes_to_python() -> None:
     data = assemble_iso2709(LEADER, [("001", b"id\x1e"), ("245", b"10\x1fax\x1ey\x1e")])
     assert _both(data)[0] is None
+
+
+HOLDINGS = [[], [b"  \x1faVN-DT-001\x1e"],
+            [b"  \x1faVN-A\x1fbTh\xc6\xb0 vi\xe1\xbb\x87n\x1fh895 N\x1e", b"  \x1faVN-B\x1e"]]
+
+
+def _spliced(data: bytes, extra: list[bytes]) -> tuple[bytes | None, bytes | None]:
+    """(C, Python) ISO 2709 of a stored record with ``extra`` 852s."""
+    assert splice.C_ISO2709 is not None
+    return splice.C_ISO2709(data, extra), splice._iso2709(data, extra)
+
+
+@pytest.mark.parametrize("name", ["demo/lc-demo.mrc.gz", "tests/fixtures/lc-vietnamese.mrc",
+                                  "tests/fixtures/zebra-sample-marc8.mrc"])
+def test_real_records_splice_the_same(name: str) -> None:
+    with gzip.open(ROOT / name) if name.endswith(".gz") else open(ROOT / name, "rb") as stream:
+        stored = [to_iso2709(decode_iso2709(raw.data).record)
+                  for raw in read_iso2709(stream)]  # type: ignore[arg-type]
+    written = 0
+    for number, data in enumerate(stored):
+        fast, python = _spliced(data, HOLDINGS[number % len(HOLDINGS)])
+        assert fast is None or fast == python
+        written += fast is not None
+    assert written >= 0.9 * len(stored)
+
+
+def _framed(leader: str, extra_fields: list[tuple[str, bytes]] = []) -> bytes:  # noqa: B006
+    return assemble_iso2709(leader, [("001", b"id\x1e"), ("245", b"10\x1faTitle\x1e"),
+                                     *extra_fields])
+
+
+SPLICE_ODD = {
+    "own 852": _framed(LEADER, [("852", b"  \x1faX\x1e")]),
+    "852 bytes not at an entry": _framed(LEADER, [("500", b"  \x1fa" + b"x" * 848 + b"\x1e")]),
+    "control byte in leader": _framed("00000nam\x01a2200000 a 4500"),
+    "letters in length": b"abcde" + _framed(LEADER)[5:],
+    "letters in base": _framed(LEADER)[:12] + b"00x25" + _framed(LEADER)[17:],
+    "no record terminator": _framed(LEADER)[:-1] + b"\x1e",
+    "base past the end": _framed(LEADER)[:12] + b"99999" + _framed(LEADER)[17:],
+    "base inside the leader": _framed(LEADER)[:12] + b"00010" + _framed(LEADER)[17:],
+    "directory not in 12s": _framed(LEADER)[:12] + b"00048" + _framed(LEADER)[17:],
+    "short": b"00010nam\x1d",
+}
+
+
+@pytest.mark.parametrize("data", SPLICE_ODD.values(), ids=SPLICE_ODD.keys())
+@pytest.mark.parametrize("extra", HOLDINGS)
+def test_odd_frames_splice_the_same_or_go_to_python(data: bytes, extra: list[bytes]) -> None:
+    fast, python = _spliced(data, extra)
+    assert fast is None or fast == python
+    assert splice.iso2709(data, extra) == python
+
+
+def test_large_holdings_go_to_python() -> None:
+    data = _framed(LEADER)
+    huge = [b"  \x1fa" + b"x" * 10_000 + b"\x1e"]
+    assert _spliced(data, huge)[0] is None
+    assert splice.iso2709(data, huge) == splice._iso2709(data, huge)
+    many = [b"  \x1fa" + b"y" * 9_000 + b"\x1e"] * 12  # past five offset digits
+    assert _spliced(data, many) == (None, None)

@@ -2,7 +2,8 @@
 
 * ``search._rank``: bm25 with remembered row sizes (needs SQLite's headers, Debian
   ``libsqlite3-dev``);
-* ``normalizers._marcxml``: MARCXML fields of a stored record in one pass;
+* ``normalizers._marcxml``: MARCXML fields of a stored record in one pass, and the
+  record with holdings appended as ISO 2709;
 * ``normalizers._iso2709``: the fields of an ASCII ISO 2709 record in one pass (ingest).
 
 All are optional: without a C compiler the install goes on and the Python paths give the

@@ -9,10 +9,8 @@ process.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import socket
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,9 +19,9 @@ from dataclasses import replace
 import uvicorn
 import uvloop
 from fastapi import FastAPI
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.harvest_run import harvest_scheduler
+from app.http_protocol import ServingHttpProtocol
 from app.main import create_app
 from app.settings import Settings, load_settings
 from normalizers import splice
@@ -67,7 +65,8 @@ async def _serve(settings: Settings) -> None:
     backend = app.state.unioncat.backend
     z3950 = await _start_z3950(backend, settings)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port,
-                                           log_level="info", log_config=None))
+                                           log_level="info", log_config=None,
+                                           http=ServingHttpProtocol))
     stop = asyncio.Event()
     scheduler = (asyncio.create_task(harvest_scheduler(settings, stop, backend))
                  if settings.scheduled_harvests else None)
@@ -129,25 +128,9 @@ def _run_workers(settings: Settings) -> None:
     try:
         uvicorn.run("app.server:worker_app", factory=True, host=settings.host,
                     port=settings.port, workers=settings.http_workers, log_level="info",
-                    log_config=None, http=NoDelayHttpProtocol, loop="uvloop")
+                    log_config=None, http=ServingHttpProtocol, loop="uvloop")
     finally:
         dispatcher.close()
-
-
-class NoDelayHttpProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP/1.1 protocol (httptools, C parser) with TCP_NODELAY on every
-    connection.
-
-    With several workers the listening socket is created with protocol number 0, so
-    asyncio does not set TCP_NODELAY on accepted sockets; Nagle then held each response's
-    last segment for the client's delayed ACK: a fixed ~40 ms on every request."""
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().connection_made(transport)  # type: ignore[arg-type]
 
 
 def _scheduler_thread(settings: Settings) -> None:

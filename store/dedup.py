@@ -50,7 +50,8 @@ def candidates(conn: sqlite3.Connection, record_id: int,
     params: list[object] = []
     for kind, key in wanted:
         params += [kind, key, MAX_PER_KEY + 1]
-    rows = conn.execute(" UNION ".join([one] * len(wanted)), params)
+    # UNION ALL: the set below drops duplicates, so SQLite need not sort them out too
+    rows = conn.execute(" UNION ALL ".join([one] * len(wanted)), params)
     found = {r[0] for r in rows}
     found.discard(record_id)
     if found and blocklist_size(conn):

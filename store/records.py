@@ -34,14 +34,6 @@ def record_hash(conn: sqlite3.Connection, source: str,
     return (row[0], row[1], bool(row[2])) if row else None
 
 
-def put_record(conn: sqlite3.Connection, rec: NormalizedRecord) -> tuple[Change, int]:
-    """Store a record; 'unchanged' when the same bytes are already there and live."""
-    known = record_hash(conn, rec.source, rec.local_id)
-    if known is None:
-        return "added", insert_record(conn, rec)
-    return replace_record(conn, rec, known)
-
-
 _INSERT = ("INSERT INTO records (datestamp, raw, raw_hash, marc, bib, profile, repairs, "
            "call_number, restricted, updated_at, source, local_id, first_seen, deleted, id, "
            "cluster_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)")
@@ -64,7 +56,8 @@ def next_record_id(conn: sqlite3.Connection) -> int:
 
 def replace_record(conn: sqlite3.Connection, rec: NormalizedRecord,
                    known: tuple[int, str, bool]) -> tuple[Change, int]:
-    """``put_record`` of a record the store has (``known``: its ``record_hash``)."""
+    """Store a new version of a record the store has (``known``: its ``record_hash``);
+    'unchanged' when the same bytes are already there and live."""
     record_id, old_hash, was_deleted = known
     if old_hash == rec.raw_hash and not was_deleted:
         return "unchanged", record_id

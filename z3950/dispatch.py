@@ -113,13 +113,16 @@ class Dispatcher:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-class _Receiving:
+class ProtocolReceiver:
     """A worker's end of the dispatcher at ``path``: serves each connection it hands over
-    (``_serve``), and reports each one's end (``_ended``)."""
+    with the ``asyncio.Protocol`` that ``factory(on_end)`` makes (the protocol calls
+    ``on_end`` once, when its connection is lost) and reports each one's end."""
 
     sockets: tuple[socket.socket, ...] = ()  # listens on nothing itself
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, factory: ProtocolFactory) -> None:
+        self._factory = factory
+        self._connecting: set[asyncio.Task[None]] = set()  # held, or they may be collected
         self._channel = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._channel.connect(path)
         self._channel.setblocking(False)
@@ -144,7 +147,17 @@ class _Receiving:
             self._serve(conn)
 
     def _serve(self, conn: socket.socket) -> None:
-        raise NotImplementedError
+        task = self._loop.create_task(self._connect(conn))
+        self._connecting.add(task)
+        task.add_done_callback(self._connecting.discard)
+
+    async def _connect(self, conn: socket.socket) -> None:
+        try:
+            await self._loop.connect_accepted_socket(
+                lambda: self._factory(self._ended), conn)
+        except OSError:
+            conn.close()
+            self._ended()
 
     def _ended(self) -> None:
         with contextlib.suppress(OSError):
@@ -158,26 +171,3 @@ class _Receiving:
 
     async def wait_closed(self) -> None:
         """Nothing to wait for: see ``close``."""
-
-
-class ProtocolReceiver(_Receiving):
-    """Serves each connection with the ``asyncio.Protocol`` that ``factory(on_end)``
-    makes; the protocol calls ``on_end`` once, when its connection is lost."""
-
-    def __init__(self, path: str, factory: ProtocolFactory) -> None:
-        super().__init__(path)
-        self._factory = factory
-        self._connecting: set[asyncio.Task[None]] = set()  # held, or they may be collected
-
-    def _serve(self, conn: socket.socket) -> None:
-        task = self._loop.create_task(self._connect(conn))
-        self._connecting.add(task)
-        task.add_done_callback(self._connecting.discard)
-
-    async def _connect(self, conn: socket.socket) -> None:
-        try:
-            await self._loop.connect_accepted_socket(
-                lambda: self._factory(self._ended), conn)
-        except OSError:
-            conn.close()
-            self._ended()

@@ -34,7 +34,7 @@ def lc_file() -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         print("fetching pymarc 5.4.0 sdist from PyPI (76 MB)...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
-                        "--no-build-isolation", "--no-binary", ":all:", "pymarc==5.4.0",
+                        "--no-binary", ":all:", "pymarc==5.4.0",
                         "-d", tmp, "-q"], check=True)
         with tarfile.open(Path(tmp) / "pymarc-5.4.0.tar.gz") as tar:
             source = tar.extractfile(MEMBER)

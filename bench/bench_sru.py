@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
+import native_load
 import standalone
 from common import (
     ZEBRA_DB,
@@ -84,24 +85,34 @@ def found_everywhere(urls: dict[str, str], queries: Sequence[BenchQuery]
     return tuple(q for q in queries if all(c[q.cql] > 0 for c in counts))
 
 
+def one_cell(url: str, queries: Sequence[BenchQuery], conc: int, requests: int,
+             time_cap: float, client: str) -> dict[str, Any]:
+    """One closed-loop run from the ``native`` (Go) or ``python`` load generator."""
+    if client == "native":
+        return native_load.run(native_load.sru_job(url, PARAMS, queries, conc, requests,
+                                                   time_cap))
+
+    def make() -> SruWorker:
+        return SruWorker(url)
+    return {**run_load(make, queries, conc, requests, time_cap).summary(), "client": "python"}
+
+
 def measure(urls: dict[str, str], concurrencies: tuple[int, ...], requests: int,
             time_cap: float, repeat: int, pids: dict[str, int],
-            queries: Sequence[BenchQuery] = QUERIES) -> dict[str, Any]:
+            queries: Sequence[BenchQuery] = QUERIES, client: str = "auto") -> dict[str, Any]:
     result: dict[str, Any] = {"hits": {}, "runs": {}}
     for name, url in urls.items():
         result["hits"][name] = hits = hit_counts(url, queries) if queries is QUERIES else {}
         missing = [q for q, n in hits.items() if n <= 0]
         if missing:
             log(f"SRU {name}: no hits for {missing}")
+    client = native_load.pick(client)
     for attempt in range(repeat):
         for conc in concurrencies:
             for name, url in urls.items():
-                def make(u: str = url) -> SruWorker:
-                    return SruWorker(u)
-                run_load(make, QUERIES, conc, 40, 10)  # warm-up
+                one_cell(url, QUERIES, conc, 40, 10, client)  # warm-up
                 cpu = CpuMeter(pids.get(name))
-                res = run_load(make, queries, conc, requests, time_cap)
-                summary = cpu.annotate(res.summary())
+                summary = cpu.annotate(one_cell(url, queries, conc, requests, time_cap, client))
                 log(f"SRU {name} c={conc} run {attempt + 1}: {summary}")
                 result["runs"].setdefault(f"{name}@{conc}", []).append(summary)
     result["summary"] = summarize(result["runs"], concurrencies)

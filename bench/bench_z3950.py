@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import native_load
 import standalone
 from bench_sru import server_pids, summarize
 from common import (
@@ -60,21 +61,32 @@ def targets(server: UnioncatServer | None, zebra: bool) -> dict[str, tuple[int, 
     return out
 
 
+def one_cell(port: int, db: str, queries: Sequence[BenchQuery], conc: int, requests: int,
+             time_cap: float, client: str) -> dict[str, Any]:
+    """One closed-loop run from the ``native`` (Go) or ``python`` load generator."""
+    if client == "native":
+        return native_load.run(native_load.z3950_job(port, db, queries, conc, requests,
+                                                     time_cap))
+
+    def make() -> Z3950Worker:
+        return Z3950Worker(port, db)
+    return {**run_load(make, queries, conc, requests, time_cap).summary(), "client": "python"}
+
+
 def measure(servers: dict[str, tuple[int, str]], concurrencies: tuple[int, ...],
             requests: int, time_cap: float, repeat: int, pids: dict[str, int],
-            queries: Sequence[BenchQuery] = QUERIES) -> dict[str, Any]:
+            queries: Sequence[BenchQuery] = QUERIES, client: str = "auto") -> dict[str, Any]:
     result: dict[str, Any] = {"hits": {}, "runs": {}}
     for name, (port, db) in servers.items():
         result["hits"][name] = hit_counts(port, db)
+    client = native_load.pick(client)
     for attempt in range(repeat):
         for conc in concurrencies:
             for name, (port, db) in servers.items():
-                def make(p: int = port, d: str = db) -> Z3950Worker:
-                    return Z3950Worker(p, d)
-                run_load(make, QUERIES, conc, 40, 10)  # warm-up
+                one_cell(port, db, QUERIES, conc, 40, 10, client)  # warm-up
                 cpu = CpuMeter(pids.get(name))
-                summary = cpu.annotate(run_load(make, queries, conc, requests,
-                                                time_cap).summary())
+                summary = cpu.annotate(one_cell(port, db, queries, conc, requests, time_cap,
+                                                client))
                 log(f"Z39.50 {name} c={conc} run {attempt + 1}: {summary}")
                 result["runs"].setdefault(f"{name}@{conc}", []).append(summary)
     result["summary"] = summarize(result["runs"], concurrencies)

@@ -62,6 +62,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="wide: distinct terms drawn from the records, each sent once "
                              "per run (first-time searches); fixed: the 16 queries of "
                              "bench/queries.py in rotation (earlier runs used these)")
+    parser.add_argument("--client", choices=("auto", "native", "python"), default="auto",
+                        help="load generator: native = bench/loadgen_native (Go; auto picks "
+                             "it where go is installed), python = bench/loadgen.py threads "
+                             "(runs before 19 used it)")
     parser.add_argument("--wide-per-kind", type=int, default=750,
                         help="wide set: terms per kind (title, author, subject, ISBN)")
     parser.add_argument("--data-dir", type=Path, default=None,
@@ -97,9 +101,10 @@ def serving(args: argparse.Namespace, with_zebra: bool) -> dict[str, Any]:
             if args.queries == "fixed":
                 results["queries"] = {"set": "fixed", "count": len(QUERIES)}
                 results["sru"] = bench_sru.measure(urls, conc, args.requests, args.time_cap,
-                                                   args.repeat, pids)
+                                                   args.repeat, pids, client=args.client)
                 results["z3950"] = bench_z3950.measure(z_targets, conc, args.requests,
-                                                       args.time_cap, args.repeat, pids)
+                                                       args.time_cap, args.repeat, pids,
+                                                       client=args.client)
             else:
                 cells = WideCells(args, urls, path, len(conc) * args.repeat * 2)
                 results["queries"] = cells.described()

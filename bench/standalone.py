@@ -16,7 +16,8 @@ Pids = Callable[[UnioncatServer | None], dict[str, int]]
 
 
 def run(name: str, measure: Measure, targets: Targets, pids: Pids, data_dir: Path,
-        requests: int, time_cap: float, repeat: int, zebra: bool) -> dict[str, Any]:
+        requests: int, time_cap: float, repeat: int, zebra: bool,
+        client: str = "auto") -> dict[str, Any]:
     """Measure ``name`` (sru, z3950) at 4 and 16 clients; results in bench/out/NAME.json."""
     server = UnioncatServer(data_dir, data_dir.parent / f"serve-{name}.log")
     server.start()
@@ -24,10 +25,10 @@ def run(name: str, measure: Measure, targets: Targets, pids: Pids, data_dir: Pat
         if zebra:
             with ZebraServers():
                 result = measure(targets(server, True), (4, 16), requests, time_cap, repeat,
-                                 pids(server))
+                                 pids(server), client=client)
         else:
             result = measure(targets(server, False), (4, 16), requests, time_cap, repeat,
-                             pids(server))
+                             pids(server), client=client)
     finally:
         server.stop()
     result["machine"] = machine()
@@ -42,7 +43,8 @@ def main(doc: str | None, name: str, measure: Measure, targets: Targets, pids: P
     parser.add_argument("--time-cap", type=float, default=30)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-zebra", action="store_true")
+    parser.add_argument("--client", choices=("auto", "native", "python"), default="auto")
     args = parser.parse_args()
     result = run(name, measure, targets, pids, args.data_dir, args.requests, args.time_cap,
-                 args.repeat, not args.no_zebra)
+                 args.repeat, not args.no_zebra, args.client)
     print(result["summary"])

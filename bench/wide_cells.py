@@ -49,7 +49,7 @@ class WideCells:
         for _ in range(self.args.repeat):
             for c in conc:
                 cell = measure(targets, (c,), self.args.requests, self.args.time_cap, 1, pids,
-                               self._slice())
+                               self._slice(), self.args.client)
                 for key, found in cell["runs"].items():
                     runs.setdefault(key, []).extend(found)
         return {"hits": {}, "runs": runs, "summary": bench_sru.summarize(runs, conc)}

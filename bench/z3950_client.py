@@ -56,6 +56,10 @@ def search_request(database: str, use: int, term: str) -> bytes:
                 rpn_term(use, term))
 
 
+def close_request() -> bytes:
+    return cons(48, _ctx_int(211, 0))  # Close, reason finished
+
+
 def present_request(start: int, count: int) -> bytes:
     return cons(24,
                 _ctx_text(31, "default"), _ctx_int(30, start), _ctx_int(29, count),
@@ -107,5 +111,5 @@ class Z3950Client:
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
-            self.sock.sendall(cons(48, _ctx_int(211, 0)))  # Close, reason finished
+            self.sock.sendall(close_request())
         self.sock.close()

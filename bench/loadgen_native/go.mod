@@ -1,0 +1,3 @@
+module unioncat/bench/loadgen_native
+
+go 1.22

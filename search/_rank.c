@@ -155,6 +155,71 @@ static void unioncat_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3
     sqlite3_result_double(ctx, -1.0 * score);
 }
 
+/* ---- unioncat_top: a count and the first k hits in one pass ---------------------- */
+
+/* One hit as ORDER BY exact DESC, score, rowid sorts it (NULL scores first, as SQLite
+ * sorts NULL before any number; bm25 gives NULL only for a NaN). */
+typedef struct {
+    sqlite3_int64 rowid;
+    double score;
+    int exact;
+    int has_score;
+} Hit;
+
+typedef struct {
+    int k, n;
+    Hit *hits; /* the best n so far, best first */
+} Top;
+
+static int hit_before(const Hit *a, const Hit *b) {
+    if (a->exact != b->exact) return a->exact > b->exact;
+    if (a->has_score != b->has_score) return !a->has_score;
+    if (a->has_score && a->score != b->score) return a->score < b->score;
+    return a->rowid < b->rowid;
+}
+
+/* unioncat_top(k, rowid, exact, score): step of an aggregate that keeps the k first hits
+ * in that order. Beside count(*) it gives what a count pass and a ranked top-k pass gave,
+ * from one pass over the MATCH; each hit is ranked once either way. */
+static void top_step(sqlite3_context *ctx, int nval, sqlite3_value **val) {
+    (void)nval;
+    Top *top = sqlite3_aggregate_context(ctx, sizeof(Top));
+    if (top == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    if (top->hits == NULL) {
+        int k = sqlite3_value_int(val[0]);
+        top->k = k > 0 ? k : 0;
+        top->hits = sqlite3_malloc64(sizeof(Hit) * (sqlite3_uint64)(top->k + 1));
+        if (top->hits == NULL) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
+    Hit hit = {sqlite3_value_int64(val[1]), sqlite3_value_double(val[3]),
+               sqlite3_value_int(val[2]) != 0, sqlite3_value_type(val[3]) != SQLITE_NULL};
+    if (top->n == top->k && (top->k == 0 || !hit_before(&hit, &top->hits[top->n - 1]))) return;
+    int at = top->n < top->k ? top->n++ : top->n - 1;
+    for (; at > 0 && hit_before(&hit, &top->hits[at - 1]); at--) top->hits[at] = top->hits[at - 1];
+    top->hits[at] = hit;
+}
+
+/* The kept rowids, best first, as native 64-bit integers (NULL when nothing matched). */
+static void top_final(sqlite3_context *ctx) {
+    Top *top = sqlite3_aggregate_context(ctx, 0);
+    if (top == NULL || top->hits == NULL) return;
+    sqlite3_int64 *rowids = top->n > 0 ? sqlite3_malloc64(sizeof(sqlite3_int64) * (sqlite3_uint64)top->n)
+                                       : NULL;
+    for (int i = 0; rowids != NULL && i < top->n; i++) rowids[i] = top->hits[i].rowid;
+    if (rowids != NULL) sqlite3_result_blob(ctx, rowids, (int)(sizeof(sqlite3_int64) * (size_t)top->n),
+                                            sqlite3_free);
+    else if (top->n > 0) sqlite3_result_error_nomem(ctx);
+    else sqlite3_result_zeroblob(ctx, 0);
+    sqlite3_free(top->hits);
+    top->hits = NULL;
+}
+
 /* ---- Python side ------------------------------------------------------------------- */
 
 /* The start of CPython's sqlite3.Connection (Modules/_sqlite/connection.h, 3.11-3.13):
@@ -204,6 +269,11 @@ static PyObject *row_lengths_attach(RowLengths *self, PyObject *conn) {
     fts5_api *api = fts5_of(db);
     if (api == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "this SQLite connection offers no FTS5 API");
+        return NULL;
+    }
+    if (sqlite3_create_function_v2(db, "unioncat_top", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   NULL, top_step, top_final, NULL) != SQLITE_OK) {
+        PyErr_SetString(PyExc_RuntimeError, "SQLite refused the unioncat_top function");
         return NULL;
     }
     atomic_fetch_add(&self->lens->refs, 1);
@@ -295,7 +365,7 @@ static void row_lengths_dealloc(RowLengths *self) {
 
 static PyMethodDef row_lengths_methods[] = {
     {"attach", (PyCFunction)row_lengths_attach, METH_O,
-     "Register unioncat_bm25() on this connection, remembering row sizes here."},
+     "Register unioncat_bm25() (row sizes remembered here) and unioncat_top() on this connection."},
     {"warm", (PyCFunction)row_lengths_warm, METH_VARARGS,
      "warm(conn, fts_table): remember every row's size now; returns the rows read."},
     {"known", (PyCFunction)row_lengths_known, METH_NOARGS,

@@ -59,6 +59,9 @@ def _load() -> _RankModule | None:
 _RANK = _load()
 FAST = _RANK is not None
 BM25 = f"{'unioncat_bm25' if FAST else 'bm25'}(fts, {_WEIGHTS})"
+# unioncat_top(k, rowid, exact, score): aggregate of the k first hits in ranked order
+# (the extension registers it beside unioncat_bm25), for a count and a page in one pass.
+TOP: str | None = "unioncat_top" if FAST else None
 
 
 class Ranking:

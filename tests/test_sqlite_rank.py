@@ -1,5 +1,6 @@
 """unioncat_bm25 (search/_rank.c) scores every hit exactly as FTS5's bm25 does, with row
-sizes remembered, also after entries are updated and deleted."""
+sizes remembered, also after entries are updated and deleted; unioncat_top's one pass gives
+the total and the ranked ids that the count and ORDER BY passes give."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import sqlite3
 
 import pytest
 
-from search import sqlite_rank
-from search.query import Scope
+from search import sqlite_rank, sqlite_read
+from search.query import PUBLIC, Query, Scope, Term
+from search.sqlite_compile import compile_query
 from search.sqlite_fts import SqliteFtsBackend
 from tests.conftest import FIXTURES, Catalog
 
@@ -100,3 +102,52 @@ def test_a_reopened_index_goes_on_from_the_last_rowid(filled: Catalog) -> None:
         reopened.close()
     (again,) = conn.execute("SELECT rowid FROM entries WHERE id = ?", (top_id,)).fetchone()
     assert again > top
+
+
+# one-MATCH queries: broad, narrow, no hits, with diacritics (exact forms ranked first)
+TOP_QUERIES: tuple[Query, ...] = (
+    Term("any", "all", "history"), Term("title", "all", "poems"), Term("creator", "all", "smith"),
+    Term("subject", "all", "war"), Term("any", "all", "the"), Term("any", "all", "Việt Nam"),
+    Term("any", "all", "Hà Nội"), Term("title", "all", "tiếng việt"), Term("any", "all", "van"),
+    Term("any", "all", "nosuchwordanywhere"), Term("title", "adj", "the history of"),
+    Term("any", "all", "viet*", "right"))
+CUTS = ((40, 0), (10, 0), (1, 0), (10, 20), (100, 0), (7, 3), (1000, 0), (5, 995))
+
+
+def test_one_pass_ranking_equals_count_and_order_by(filled: Catalog) -> None:
+    """Same total and ids in the same order (exact-diacritic matches first, then bm25,
+    then rowid for equal scores) for every cut, in every scope."""
+    backend = filled.backend
+    conn = backend._reader()
+    exact = compared = 0
+    for scope in (PUBLIC, STAFF, Scope(libraries=frozenset({"VN-B"}))):
+        for query in TOP_QUERIES:
+            compiled = compile_query(query, scope)
+            assert compiled.match is not None
+            exact += bool(compiled.exact_match)
+            source = sqlite_read.fts_source(compiled, scope)
+            for limit, offset in CUTS:
+                one = sqlite_read._ranked_in_one_pass(conn, "unioncat_top", compiled, source,
+                                                      limit, offset)
+                two = sqlite_read._ranked_in_two_passes(conn, compiled, source, limit, offset)
+                assert one == two, (query, scope, limit, offset)
+                compared += len(two[0])
+    assert exact >= 9 and compared > 1500
+
+
+def test_ranked_rowids_takes_one_pass_with_the_extension(
+        filled: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = filled.backend
+    conn = backend._reader()
+    compiled = compile_query(Term("any", "all", "history"), PUBLIC)
+    source = sqlite_read.fts_source(compiled, PUBLIC)
+    statements: list[str] = []
+    conn.set_trace_callback(lambda sql: statements.append(sql) if " MATCH " in sql and (
+        not sql.startswith("--")) else None)  # ours, not FTS5's own statements
+    fast = sqlite_read.ranked_rowids(conn, compiled, source, 40)
+    assert len(statements) == 1 and "unioncat_top" in statements[0]
+    monkeypatch.setattr(sqlite_rank, "TOP", None)  # as without the extension
+    assert sqlite_read.ranked_rowids(conn, compiled, source, 40) == fast
+    assert len(statements) == 3 and fast[1] > 40
+    deep = sqlite_read.ranked_rowids(conn, compiled, source, 10, 1000)  # past unioncat_top
+    assert deep == sqlite_read._ranked_in_two_passes(conn, compiled, source, 10, 1000)

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from app.backends import open_backend
 from app.cli_base import ConfigOption, cli, console, settings_from
 from app.clusterers import make_clusterer
-from app.indexer import drain_outbox
+from app.indexer import drain_outbox, loading
 from app.ingest import IngestCounts, ingest_records
 from app.settings import Settings
 from harvesters.marcfile import read_marc_path
@@ -37,9 +37,10 @@ def run_ingest(conn: sqlite3.Connection, backend: SearchBackend, settings: Setti
             drain_outbox(conn, backend)
             progress.update(task, completed=counts.read, rate=f"{counts.per_second:,.0f}/s")
 
-        counts = ingest_records(conn, source, raws, make_clusterer(settings),
-                                after_batch=after_batch, workers=settings.parse_workers)
-        drain_outbox(conn, backend)
+        with loading(backend):
+            counts = ingest_records(conn, source, raws, make_clusterer(settings),
+                                    after_batch=after_batch, workers=settings.parse_workers)
+            drain_outbox(conn, backend)
     return counts
 
 

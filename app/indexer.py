@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol, runtime_checkable
 
 from app.entry_drafts import EntryDraft, stored_key
@@ -44,6 +44,18 @@ class DraftSink(Protocol):
     """A backend that takes entries as rows drafted ahead (``search.sqlite_drafts``)."""
 
     def upsert_drafted(self, entries: Sequence[Entry]) -> None: ...
+
+
+@runtime_checkable
+class Loader(Protocol):
+    """A backend with a cheaper way to take a load into an empty index."""
+
+    def loading(self) -> AbstractContextManager[None]: ...
+
+
+def loading(backend: SearchBackend) -> AbstractContextManager[None]:
+    """Around a bulk load: the backend's ``loading()`` where it has one."""
+    return backend.loading() if isinstance(backend, Loader) else nullcontext()
 
 
 def load_documents(conn: sqlite3.Connection, cluster_ids: Sequence[str]

@@ -34,6 +34,7 @@ from search.sqlite_rows import doc_rows
 from search.sqlite_schema import (
     READER_CACHE_KIB,
     TEXT_COLUMNS,
+    VALS_KEY,
     WRITER_CACHE_KIB,
     bump_generation,
     claim_rowids,
@@ -128,6 +129,24 @@ class SqliteFtsBackend:
             self._writer.execute("COMMIT")
 
     # --- writes -----------------------------------------------------------------------
+    @contextmanager
+    def loading(self) -> Iterator[None]:
+        """A load that starts on an empty index builds ``vals_key`` once, sorted, at the end
+        instead of one random insert per value row (18 per entry): about 40 % of the cost
+        of writing ``vals``. Searches meanwhile scan ``vals``. After a crash in between,
+        ``create_schema`` builds the index when the file is next opened."""
+        with self._lock:
+            (empty,) = self._writer.execute(
+                "SELECT NOT EXISTS (SELECT 1 FROM entries)").fetchone()
+            if empty:
+                self._writer.execute("DROP INDEX IF EXISTS vals_key")
+        try:
+            yield
+        finally:
+            if empty:
+                with self._lock:
+                    self._writer.execute(VALS_KEY)
+
     def upsert(self, docs: Sequence[CatalogDocument]) -> None:
         self.upsert_drafted(docs)
 

@@ -10,6 +10,9 @@ from search.sqlite_keys import EXACT_COLUMNS, FTS_COLUMNS
 SCHEMA_VERSION = 1
 TEXT_COLUMNS: tuple[str, ...] = FTS_COLUMNS + EXACT_COLUMNS
 
+# Built with the schema, or once at the end of a first load (``SqliteFtsBackend.loading``).
+VALS_KEY = "CREATE INDEX IF NOT EXISTS vals_key ON vals(idx, key, restricted);"
+
 _DDL = f"""
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS entries(
@@ -31,7 +34,7 @@ CREATE TABLE IF NOT EXISTS vals(
     entry INTEGER NOT NULL, idx TEXT NOT NULL, key TEXT NOT NULL, lib TEXT NOT NULL,
     restricted INTEGER NOT NULL, display TEXT NOT NULL,
     PRIMARY KEY (entry, idx, key, lib)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS vals_key ON vals(idx, key, restricted);
+{VALS_KEY}
 CREATE TABLE IF NOT EXISTS holdings(
     entry INTEGER NOT NULL, library TEXT NOT NULL, restricted INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS holdings_library ON holdings(library, restricted, entry);

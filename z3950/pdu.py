@@ -198,6 +198,23 @@ Request = (InitRequest | SearchRequest | PresentRequest | ScanRequest | SortRequ
 
 def parse_request(data: bytes) -> Request:
     """One APDU from its bytes; raises BerError/PduError for anything malformed."""
+    if data[:1] == _PRESENT_HEAD:
+        return _parse_present_bytes(data)
+    return _parse_apdu(data)
+
+
+_PRESENT_HEAD = bytes([0xA0 | PRESENT_REQUEST])  # [24] context-specific, constructed
+
+
+@lru_cache(maxsize=256)
+def _parse_present_bytes(data: bytes) -> Request:
+    """A client sends the same present APDU again and again (``show 1+10`` after every
+    search, Koha's present of 20): its bytes are looked up, not decoded each time. The
+    value is immutable, so sharing it is safe; a malformed one raises and is not kept."""
+    return _parse_apdu(data)
+
+
+def _parse_apdu(data: bytes) -> Request:
     node = ber.decode(data)
     if node.cls != CONTEXT or not node.constructed:
         raise PduError(f"not a Z39.50 APDU (tag class {node.cls}, number {node.tag})")

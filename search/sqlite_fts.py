@@ -145,7 +145,10 @@ class SqliteFtsBackend:
         finally:
             if empty:
                 with self._lock:
+                    # the sort spills to a temporary file, not to memory (18 rows an entry)
+                    self._writer.execute("PRAGMA temp_store=FILE")
                     self._writer.execute(VALS_KEY)
+                    self._writer.execute("PRAGMA temp_store=MEMORY")
 
     def upsert(self, docs: Sequence[CatalogDocument]) -> None:
         self.upsert_drafted(docs)

@@ -128,20 +128,24 @@ static int query_figures(const Fts5ExtensionApi *api, Fts5Context *fts, Query **
     return rc;
 }
 
-/* unioncat_bm25(fts, weight...): bm25(fts, weight...) with remembered row sizes. */
+/* unioncat_bm25(fts, weight...): bm25(fts, weight...) with remembered row sizes.
+ * Each phrase's instances are read with xPhraseFirst/xPhraseNext rather than
+ * xInstCount/xInst, which first gather every phrase's instances into one array sorted by
+ * position: the same instances, and each phrase's frequency sums its own in the same
+ * order, so the scores are equal to the last bit (tested against bm25()). */
 static void unioncat_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
                           int nval, sqlite3_value **val) {
     const double k1 = 1.2, b = 0.75;
     Query *q = NULL;
-    int rc = query_figures(api, fts, &q), instances = 0, tokens = 0;
-    if (rc == SQLITE_OK) {
-        memset(q->freq, 0, sizeof(double) * (size_t)q->phrases);
-        rc = api->xInstCount(fts, &instances);
-    }
-    for (int i = 0; rc == SQLITE_OK && i < instances; i++) {
-        int phrase, column, offset;
-        rc = api->xInst(fts, i, &phrase, &column, &offset);
-        if (rc == SQLITE_OK) q->freq[phrase] += nval > column ? sqlite3_value_double(val[column]) : 1.0;
+    int rc = query_figures(api, fts, &q), tokens = 0;
+    for (int i = 0; rc == SQLITE_OK && i < q->phrases; i++) {
+        Fts5PhraseIter iter;
+        int column = -1, offset = 0;
+        double freq = 0.0;
+        rc = api->xPhraseFirst(fts, i, &iter, &column, &offset);
+        for (; rc == SQLITE_OK && column >= 0; api->xPhraseNext(fts, &iter, &column, &offset))
+            freq += nval > column ? sqlite3_value_double(val[column]) : 1.0;
+        q->freq[i] = freq;
     }
     if (rc == SQLITE_OK) rc = row_tokens(api, fts, api->xUserData(fts), &tokens);
     if (rc != SQLITE_OK) {

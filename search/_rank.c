@@ -159,6 +159,18 @@ static void unioncat_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3
     sqlite3_result_double(ctx, -1.0 * score);
 }
 
+/* One SQLite varint (as FTS5 writes them in %_docsize) at *at, moving past it. */
+static sqlite3_uint64 read_varint(const unsigned char **at, const unsigned char *end) {
+    sqlite3_uint64 value = 0;
+    for (int i = 0; i < 9 && *at < end; i++) {
+        unsigned char byte = *(*at)++;
+        if (i == 8) return (value << 8) | byte;
+        value = (value << 7) | (byte & 0x7f);
+        if (!(byte & 0x80)) break;
+    }
+    return value;
+}
+
 /* ---- unioncat_top: a count and the first k hits in one pass ---------------------- */
 
 /* One hit as ORDER BY exact DESC, score, rowid sorts it (NULL scores first, as SQLite
@@ -182,46 +194,190 @@ static int hit_before(const Hit *a, const Hit *b) {
     return a->rowid < b->rowid;
 }
 
+/* Start keeping the first k hits (k from the aggregate's first argument). */
+static int top_open(Top *top, sqlite3_value *k_arg) {
+    if (top->hits != NULL) return SQLITE_OK;
+    int k = sqlite3_value_int(k_arg);
+    top->k = k > 0 ? k : 0;
+    top->hits = sqlite3_malloc64(sizeof(Hit) * (sqlite3_uint64)(top->k + 1));
+    return top->hits != NULL ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* Keep ``hit`` if it is among the k first so far (insertion into the sorted array). */
+static void top_add(Top *top, const Hit *hit) {
+    if (top->n == top->k && (top->k == 0 || !hit_before(hit, &top->hits[top->n - 1]))) return;
+    int at = top->n < top->k ? top->n++ : top->n - 1;
+    for (; at > 0 && hit_before(hit, &top->hits[at - 1]); at--) top->hits[at] = top->hits[at - 1];
+    top->hits[at] = *hit;
+}
+
+/* The kept rowids, best first, as native 64-bit integers, as the aggregate's result. */
+static void top_result(sqlite3_context *ctx, Top *top) {
+    if (top->n == 0) {
+        sqlite3_result_zeroblob(ctx, 0);
+        return;
+    }
+    sqlite3_int64 *rowids = sqlite3_malloc64(sizeof(sqlite3_int64) * (sqlite3_uint64)top->n);
+    if (rowids == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    for (int i = 0; i < top->n; i++) rowids[i] = top->hits[i].rowid;
+    sqlite3_result_blob(ctx, rowids, (int)(sizeof(sqlite3_int64) * (size_t)top->n), sqlite3_free);
+}
+
 /* unioncat_top(k, rowid, exact, score): step of an aggregate that keeps the k first hits
  * in that order. Beside count(*) it gives what a count pass and a ranked top-k pass gave,
  * from one pass over the MATCH; each hit is ranked once either way. */
 static void top_step(sqlite3_context *ctx, int nval, sqlite3_value **val) {
     (void)nval;
     Top *top = sqlite3_aggregate_context(ctx, sizeof(Top));
-    if (top == NULL) {
+    if (top == NULL || top_open(top, val[0]) != SQLITE_OK) {
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    if (top->hits == NULL) {
-        int k = sqlite3_value_int(val[0]);
-        top->k = k > 0 ? k : 0;
-        top->hits = sqlite3_malloc64(sizeof(Hit) * (sqlite3_uint64)(top->k + 1));
-        if (top->hits == NULL) {
-            sqlite3_result_error_nomem(ctx);
-            return;
-        }
-    }
     Hit hit = {sqlite3_value_int64(val[1]), sqlite3_value_double(val[3]),
                sqlite3_value_int(val[2]) != 0, sqlite3_value_type(val[3]) != SQLITE_NULL};
-    if (top->n == top->k && (top->k == 0 || !hit_before(&hit, &top->hits[top->n - 1]))) return;
-    int at = top->n < top->k ? top->n++ : top->n - 1;
-    for (; at > 0 && hit_before(&hit, &top->hits[at - 1]); at--) top->hits[at] = top->hits[at - 1];
-    top->hits[at] = hit;
+    top_add(top, &hit);
 }
 
-/* The kept rowids, best first, as native 64-bit integers (NULL when nothing matched). */
+/* The kept rowids (NULL when nothing matched). */
 static void top_final(sqlite3_context *ctx) {
     Top *top = sqlite3_aggregate_context(ctx, 0);
     if (top == NULL || top->hits == NULL) return;
-    sqlite3_int64 *rowids = top->n > 0 ? sqlite3_malloc64(sizeof(sqlite3_int64) * (sqlite3_uint64)top->n)
-                                       : NULL;
-    for (int i = 0; rowids != NULL && i < top->n; i++) rowids[i] = top->hits[i].rowid;
-    if (rowids != NULL) sqlite3_result_blob(ctx, rowids, (int)(sizeof(sqlite3_int64) * (size_t)top->n),
-                                            sqlite3_free);
-    else if (top->n > 0) sqlite3_result_error_nomem(ctx);
-    else sqlite3_result_zeroblob(ctx, 0);
+    top_result(ctx, top);
     sqlite3_free(top->hits);
     top->hits = NULL;
+}
+
+/* ---- one phrase: bm25 with its IDF worked out after the pass ------------------------
+ *
+ * bm25's IDF needs the number of rows matching each phrase, which FTS5 counts with
+ * xQueryPhrase: a second full pass over the phrase's rows, as costly as the ranking pass.
+ * For a MATCH of one phrase and nothing else in the WHERE, that number is the count of
+ * the ranking pass itself. So unioncat_tf gives each row bm25's term-frequency factor,
+ * unioncat_tf_top keeps every (rowid, factor) and, at the end, with the count known,
+ * scores them exactly as unioncat_bm25 would (same operations on the same doubles) and
+ * keeps the k first. */
+
+typedef struct {
+    double avgdl;
+} TfQuery;
+
+/* unioncat_tf(fts, weight...): bm25's per-row factor of the MATCH's one phrase,
+ * (f * (k1 + 1)) / (f + k1 * (1 - b + b * D / avgdl)), as unioncat_bm25 computes it. */
+static void unioncat_tf(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                        int nval, sqlite3_value **val) {
+    const double k1 = 1.2, b = 0.75;
+    if (api->xPhraseCount(fts) != 1) {
+        sqlite3_result_error(ctx, "unioncat_tf() needs a MATCH of one phrase", -1);
+        return;
+    }
+    TfQuery *q = api->xGetAuxdata(fts, 0);
+    int rc = SQLITE_OK, tokens = 0;
+    if (q == NULL) {
+        sqlite3_int64 rows = 0, total = 0;
+        rc = api->xRowCount(fts, &rows);
+        if (rc == SQLITE_OK) rc = api->xColumnTotalSize(fts, -1, &total);
+        if (rc == SQLITE_OK) rc = (q = sqlite3_malloc(sizeof(TfQuery))) != NULL ? SQLITE_OK : SQLITE_NOMEM;
+        if (rc == SQLITE_OK) {
+            q->avgdl = (double)total / (double)rows;
+            rc = api->xSetAuxdata(fts, q, sqlite3_free); /* frees q itself if it fails */
+        }
+    }
+    Fts5PhraseIter iter;
+    int column = -1, offset = 0;
+    double freq = 0.0;
+    if (rc == SQLITE_OK) rc = api->xPhraseFirst(fts, 0, &iter, &column, &offset);
+    for (; rc == SQLITE_OK && column >= 0; api->xPhraseNext(fts, &iter, &column, &offset))
+        freq += nval > column ? sqlite3_value_double(val[column]) : 1.0;
+    if (rc == SQLITE_OK) rc = row_tokens(api, fts, api->xUserData(fts), &tokens);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    double D = (double)tokens;
+    sqlite3_result_double(ctx, (freq * (k1 + 1.0)) / (freq + k1 * (1 - b + b * D / q->avgdl)));
+}
+
+typedef struct {
+    sqlite3_int64 rowid;
+    double tf;
+    int exact, has_tf;
+} Scored;
+
+typedef struct {
+    sqlite3_int64 n, size, rows;
+    Scored *all;
+    int k;
+} TfTop;
+
+/* unioncat_tf_top(k, rowid, exact, tf, rows): step; rows is the table's row count. */
+static void tf_top_step(sqlite3_context *ctx, int nval, sqlite3_value **val) {
+    (void)nval;
+    TfTop *acc = sqlite3_aggregate_context(ctx, sizeof(TfTop));
+    if (acc == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    if (acc->n == acc->size) {
+        sqlite3_int64 size = acc->size ? 2 * acc->size : 256;
+        Scored *all = sqlite3_realloc64(acc->all, sizeof(Scored) * (sqlite3_uint64)size);
+        if (all == NULL) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        acc->all = all, acc->size = size;
+    }
+    if (acc->n == 0) {
+        int k = sqlite3_value_int(val[0]);
+        acc->k = k > 0 ? k : 0;
+        acc->rows = sqlite3_value_int64(val[4]);
+    }
+    Scored *row = &acc->all[acc->n++];
+    row->rowid = sqlite3_value_int64(val[1]);
+    row->exact = sqlite3_value_int(val[2]) != 0;
+    row->has_tf = sqlite3_value_type(val[3]) != SQLITE_NULL;
+    row->tf = sqlite3_value_double(val[3]);
+}
+
+/* Score every kept row as unioncat_bm25 does (IDF from the count, floored like bm25's),
+ * keep the k first as unioncat_top does, and give their rowids. */
+static void tf_top_final(sqlite3_context *ctx) {
+    TfTop *acc = sqlite3_aggregate_context(ctx, 0);
+    if (acc == NULL || acc->all == NULL) return;
+    sqlite3_int64 rows = acc->rows, hits = acc->n;
+    double idf = log((rows - hits + 0.5) / (hits + 0.5));
+    idf = idf <= 0.0 ? 1e-6 : idf;
+    Top top = {0, 0, NULL};
+    top.k = acc->k;
+    top.hits = sqlite3_malloc64(sizeof(Hit) * (sqlite3_uint64)(top.k + 1));
+    if (top.hits == NULL) {
+        sqlite3_result_error_nomem(ctx);
+    } else {
+        for (sqlite3_int64 i = 0; i < acc->n; i++) {
+            const Scored *row = &acc->all[i];
+            double score = 0.0;
+            score += idf * row->tf;
+            score = -1.0 * score;
+            /* SQLite turns a NaN result into NULL, which sorts first */
+            Hit hit = {row->rowid, score, row->exact, row->has_tf && !isnan(score)};
+            top_add(&top, &hit);
+        }
+        top_result(ctx, &top);
+        sqlite3_free(top.hits);
+    }
+    sqlite3_free(acc->all);
+    acc->all = NULL;
+}
+
+/* unioncat_rows(block): the row count at the head of FTS5's averages record (%_data
+ * row 1), the figure xRowCount gives. */
+static void unioncat_rows(sqlite3_context *ctx, int nval, sqlite3_value **val) {
+    (void)nval;
+    const unsigned char *at = sqlite3_value_blob(val[0]);
+    const unsigned char *end = at + sqlite3_value_bytes(val[0]);
+    sqlite3_result_int64(ctx, at != NULL && at < end ? (sqlite3_int64)read_varint(&at, end) : 0);
 }
 
 /* ---- Python side ------------------------------------------------------------------- */
@@ -280,26 +436,25 @@ static PyObject *row_lengths_attach(RowLengths *self, PyObject *conn) {
         PyErr_SetString(PyExc_RuntimeError, "SQLite refused the unioncat_top function");
         return NULL;
     }
-    atomic_fetch_add(&self->lens->refs, 1);
-    if (api->xCreateFunction(api, "unioncat_bm25", self->lens, unioncat_bm25,
-                             lengths_release) != SQLITE_OK) {
-        lengths_release(self->lens);
-        PyErr_SetString(PyExc_RuntimeError, "FTS5 refused the unioncat_bm25 function");
+    if (sqlite3_create_function_v2(db, "unioncat_tf_top", 5, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                   NULL, NULL, tf_top_step, tf_top_final, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(db, "unioncat_rows", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                   NULL, unioncat_rows, NULL, NULL, NULL) != SQLITE_OK) {
+        PyErr_SetString(PyExc_RuntimeError, "SQLite refused the unioncat_tf_top function");
         return NULL;
     }
-    Py_RETURN_NONE;
-}
-
-/* One SQLite varint (as FTS5 writes them in %_docsize) at *at, moving past it. */
-static sqlite3_uint64 read_varint(const unsigned char **at, const unsigned char *end) {
-    sqlite3_uint64 value = 0;
-    for (int i = 0; i < 9 && *at < end; i++) {
-        unsigned char byte = *(*at)++;
-        if (i == 8) return (value << 8) | byte;
-        value = (value << 7) | (byte & 0x7f);
-        if (!(byte & 0x80)) break;
+    fts5_extension_function functions[] = {unioncat_bm25, unioncat_tf};
+    const char *names[] = {"unioncat_bm25", "unioncat_tf"};
+    for (int i = 0; i < 2; i++) {
+        atomic_fetch_add(&self->lens->refs, 1);
+        if (api->xCreateFunction(api, names[i], self->lens, functions[i], lengths_release) !=
+            SQLITE_OK) {
+            lengths_release(self->lens);
+            PyErr_Format(PyExc_RuntimeError, "FTS5 refused the %s function", names[i]);
+            return NULL;
+        }
     }
-    return value;
+    Py_RETURN_NONE;
 }
 
 /* Remember the size of every row now, from one scan of %_docsize (a row's record holds

@@ -54,6 +54,7 @@ class Compiled:
     # The whole query as one FTS5 MATCH, when it is a conjunction of positive word clauses
     # (the common case): then hits come straight from ``fts``, without ``where``.
     match: str | None = None
+    phrases: int = 0  # FTS5 phrases in ``match`` (a quoted string, prefix or not, is one)
 
 
 def scope_sql(scope: Scope, alias: str = "e") -> tuple[str, Params]:
@@ -121,6 +122,7 @@ class _Compiler:
     params: Params = field(default_factory=list)
     ranks: list[str] = field(default_factory=list)
     exacts: list[str] = field(default_factory=list)
+    phrases: int = 0  # in the ranking MATCHes
 
     def query(self, node: Query, positive: bool = True) -> str:
         if isinstance(node, MatchAll):
@@ -154,6 +156,7 @@ class _Compiler:
             return f"NOT {sql}"
         if positive:
             self.ranks.append(match)
+            self.phrases += 1 if relation == "adj" else len(folded)
         if positive and has_marks(term.value):
             x_columns = tuple(f"x_{c}" for c in columns)
             self.exacts.append(fts_match(x_columns, _tokens(exact(term.value)), relation, prefix))
@@ -277,4 +280,5 @@ def compile_query(query: Query, scope: Scope) -> Compiled:
     where = compiler.query(query)
     match = " AND ".join(f"({m})" for m in compiler.ranks) if _fts_only(query) else None
     return Compiled(where, compiler.params, " OR ".join(compiler.ranks) or None,
-                    " OR ".join(compiler.exacts) or None, match)
+                    " OR ".join(compiler.exacts) or None, match,
+                    compiler.phrases if match is not None else 0)

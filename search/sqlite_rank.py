@@ -62,6 +62,9 @@ BM25 = f"{'unioncat_bm25' if FAST else 'bm25'}(fts, {_WEIGHTS})"
 # unioncat_top(k, rowid, exact, score): aggregate of the k first hits in ranked order
 # (the extension registers it beside unioncat_bm25), for a count and a page in one pass.
 TOP: str | None = "unioncat_top" if FAST else None
+# For a MATCH of one phrase and nothing else: bm25's per-row factor, and the aggregate
+# that scores the rows with the IDF taken from its own count (see _rank.c).
+TF: str | None = f"unioncat_tf(fts, {_WEIGHTS})" if FAST else None
 
 
 class Ranking:

@@ -39,6 +39,7 @@ class Source:
     where: str = "1"
     params: Params = field(default_factory=list)
     fts: bool = False  # ``fts`` is the MATCH cursor (bm25 available)
+    only_match: bool = False  # the WHERE is the MATCH alone: its hits are the MATCH's
 
     def with_entries(self) -> str:
         """``tables`` with ``e`` bound to ``entries`` (for sort columns)."""
@@ -52,7 +53,7 @@ def fts_source(compiled: Compiled, scope: Scope, hidden: bool = True) -> Source:
     assert compiled.match is not None
     where, params = rowid_scope_sql(scope, "fts.rowid", hidden)
     return Source("fts", "fts.rowid", f"fts MATCH ? AND {where}", [compiled.match, *params],
-                  fts=True)
+                  fts=True, only_match=where == "1")
 
 
 def entries_source(scope: Scope) -> Source:
@@ -142,9 +143,11 @@ def ranked_rowids(conn: sqlite3.Connection, compiled: Compiled, source: Source, 
     (that holds every hit before sorting). Both give the same ids in the same order."""
     assert source.fts
     top = sqlite_rank.TOP
-    if top is not None and offset >= 0 and limit > 0 and offset + limit <= _ONE_PASS_MAX:
-        return _ranked_in_one_pass(conn, top, compiled, source, limit, offset)
-    return _ranked_in_two_passes(conn, compiled, source, limit, offset)
+    if top is None or offset < 0 or limit <= 0 or offset + limit > _ONE_PASS_MAX:
+        return _ranked_in_two_passes(conn, compiled, source, limit, offset)
+    if sqlite_rank.TF is not None and compiled.phrases == 1 and source.only_match:
+        return _ranked_with_idf_after(conn, sqlite_rank.TF, compiled, source, limit, offset)
+    return _ranked_in_one_pass(conn, top, compiled, source, limit, offset)
 
 
 _ONE_PASS_MAX = 1000  # hits unioncat_top keeps at most; deeper pages sort in SQLite
@@ -167,6 +170,21 @@ def _ranked_in_one_pass(conn: sqlite3.Connection, top: str, compiled: Compiled,
         f"SELECT count(*), {top}(?, r, e, s) FROM (SELECT {source.rowid} AS r,"
         f" {exact or 0} AS e, {_BM25} AS s FROM {source.tables} WHERE {source.where}"
         " LIMIT -1)", [offset + limit, *params, *source.params]).fetchone()
+    rowids = memoryview(kept).cast("q").tolist() if kept else []
+    return rowids[offset:], int(total)
+
+
+def _ranked_with_idf_after(conn: sqlite3.Connection, tf: str, compiled: Compiled,
+                           source: Source, limit: int, offset: int) -> tuple[list[int], int]:
+    """``_ranked_in_one_pass`` for a MATCH of one phrase and nothing else: bm25 would
+    first count the phrase's rows in a pass of its own for the IDF; that count is this
+    pass's, so the rows are scored at its end (``unioncat_tf_top``), same scores."""
+    exact, params = _exact_first(compiled, source)
+    total, kept = conn.execute(
+        "SELECT count(*), unioncat_tf_top(?, r, e, t, (SELECT unioncat_rows(block) FROM"
+        f" fts_data WHERE id = 1)) FROM (SELECT {source.rowid} AS r, {exact or 0} AS e,"
+        f" {tf} AS t FROM {source.tables} WHERE {source.where} LIMIT -1)",
+        [offset + limit, *params, *source.params]).fetchone()
     rowids = memoryview(kept).cast("q").tolist() if kept else []
     return rowids[offset:], int(total)
 

@@ -5,12 +5,13 @@ the total and the ranked ids that the count and ORDER BY passes give."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import sqlite3
 
 import pytest
 
 from search import sqlite_rank, sqlite_read
-from search.query import PUBLIC, Query, Scope, Term
+from search.query import PUBLIC, Bool, Query, Scope, Term
 from search.sqlite_compile import compile_query
 from search.sqlite_fts import SqliteFtsBackend
 from tests.conftest import FIXTURES, Catalog
@@ -116,23 +117,57 @@ CUTS = ((40, 0), (10, 0), (1, 0), (10, 20), (100, 0), (7, 3), (1000, 0), (5, 995
 
 def test_one_pass_ranking_equals_count_and_order_by(filled: Catalog) -> None:
     """Same total and ids in the same order (exact-diacritic matches first, then bm25,
-    then rowid for equal scores) for every cut, in every scope."""
+    then rowid for equal scores) for every cut, in every scope; for a MATCH of one phrase
+    alone, also when its IDF is worked out after the pass."""
     backend = filled.backend
     conn = backend._reader()
-    exact = compared = 0
+    exact = compared = after = 0
     for scope in (PUBLIC, STAFF, Scope(libraries=frozenset({"VN-B"}))):
         for query in TOP_QUERIES:
             compiled = compile_query(query, scope)
             assert compiled.match is not None
             exact += bool(compiled.exact_match)
-            source = sqlite_read.fts_source(compiled, scope)
-            for limit, offset in CUTS:
-                one = sqlite_read._ranked_in_one_pass(conn, "unioncat_top", compiled, source,
-                                                      limit, offset)
-                two = sqlite_read._ranked_in_two_passes(conn, compiled, source, limit, offset)
-                assert one == two, (query, scope, limit, offset)
-                compared += len(two[0])
-    assert exact >= 9 and compared > 1500
+            for source in (sqlite_read.fts_source(compiled, scope),
+                           sqlite_read.fts_source(compiled, scope, hidden=False)):
+                for limit, offset in CUTS:
+                    two = sqlite_read._ranked_in_two_passes(conn, compiled, source, limit,
+                                                            offset)
+                    assert sqlite_read._ranked_in_one_pass(
+                        conn, "unioncat_top", compiled, source, limit, offset) == two
+                    compared += len(two[0])
+                    if compiled.phrases == 1 and source.only_match:
+                        assert sqlite_read._ranked_with_idf_after(
+                            conn, str(sqlite_rank.TF), compiled, source, limit, offset
+                        ) == two, (query, scope, limit, offset)
+                        after += len(two[0])
+    assert exact >= 9 and compared > 3000 and after > 1000
+
+
+def test_the_per_row_factor_times_the_idf_is_bm25(filled: Catalog) -> None:
+    """unioncat_tf, scored with the IDF of its row count, gives bm25() to the last bit."""
+    conn = filled.backend._reader()
+    (rows,) = conn.execute("SELECT unioncat_rows(block) FROM fts_data WHERE id = 1").fetchone()
+    assert rows == conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+    checked = 0
+    for match in ("history", "{title}: poems", '"world war"', "{subject}: vietnam*", "the"):
+        found = conn.execute(f"SELECT {sqlite_rank.TF}, bm25(fts, {_WEIGHTS}) FROM fts"
+                             " WHERE fts MATCH ?", (match,)).fetchall()
+        idf = max(math.log((rows - len(found) + 0.5) / (len(found) + 0.5)), 0) or 1e-6
+        assert all(-1.0 * (0.0 + idf * tf) == score for tf, score in found), match
+        checked += len(found)
+    assert checked > 200
+    with pytest.raises(sqlite3.OperationalError, match="one phrase"):
+        conn.execute(f"SELECT {sqlite_rank.TF} FROM fts WHERE fts MATCH 'war OR peace'"
+                     ).fetchall()
+
+
+@pytest.mark.parametrize(("query", "phrases"), [
+    (Term("title", "all", "history"), 1), (Term("any", "all", "united states"), 2),
+    (Term("title", "adj", "the history of"), 1), (Term("any", "all", "viet", "right"), 1),
+    (Term("any", "any", "dogs cats"), 2),
+    (Bool("and", Term("title", "all", "war"), Term("creator", "all", "smith")), 2)])
+def test_phrases_of_the_ranking_match(query: Query, phrases: int) -> None:
+    assert compile_query(query, PUBLIC).phrases == phrases
 
 
 def test_ranked_rowids_takes_one_pass_with_the_extension(
@@ -145,9 +180,12 @@ def test_ranked_rowids_takes_one_pass_with_the_extension(
     conn.set_trace_callback(lambda sql: statements.append(sql) if " MATCH " in sql and (
         not sql.startswith("--")) else None)  # ours, not FTS5's own statements
     fast = sqlite_read.ranked_rowids(conn, compiled, source, 40)
-    assert len(statements) == 1 and "unioncat_top" in statements[0]
+    assert len(statements) == 1 and "unioncat_top(" in statements[0]
+    alone = sqlite_read.fts_source(compiled, PUBLIC, hidden=False)  # nothing but the MATCH
+    assert sqlite_read.ranked_rowids(conn, compiled, alone, 40) == fast
+    assert len(statements) == 2 and "unioncat_tf_top(" in statements[1]
     monkeypatch.setattr(sqlite_rank, "TOP", None)  # as without the extension
     assert sqlite_read.ranked_rowids(conn, compiled, source, 40) == fast
-    assert len(statements) == 3 and fast[1] > 40
+    assert len(statements) == 4 and fast[1] > 40
     deep = sqlite_read.ranked_rowids(conn, compiled, source, 10, 1000)  # past unioncat_top
     assert deep == sqlite_read._ranked_in_two_passes(conn, compiled, source, 10, 1000)

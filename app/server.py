@@ -1,9 +1,9 @@
 """Run the HTTP app (uvicorn) and the Z39.50 server, in one process or several.
 
-With ``http_workers`` > 1, uvicorn starts that many processes; each serves HTTP and
-Z39.50 (the supervising process accepts Z39.50 connections and hands each to the least
-busy worker, ``z3950.dispatch``), and scheduled harvests run once, in the supervising
-process.
+With ``http_workers`` > 1, that many worker processes serve HTTP and Z39.50: the
+supervising process accepts both and hands each connection to the least busy worker
+(``z3950.dispatch``, ``app.http_workers``), and scheduled harvests run once, in the
+supervising process.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from fastapi import FastAPI
 
 from app.harvest_run import harvest_scheduler
 from app.http_protocol import ServingHttpProtocol
+from app.http_workers import HandedServer, supervise
 from app.main import create_app
 from app.settings import Settings, load_settings
 from normalizers import splice
@@ -34,6 +35,7 @@ from z3950.server import Listener, Z3950Settings, serve_z3950
 log = logging.getLogger("unioncat.server")
 _ENV_SETTINGS = "UNIONCAT_SERVE_SETTINGS"
 _ENV_Z3950_DISPATCHER = "UNIONCAT_Z3950_DISPATCHER"  # where workers get Z39.50 connections
+_ENV_HTTP_DISPATCHER = "UNIONCAT_HTTP_DISPATCHER"  # and HTTP ones
 
 
 def run_server(settings: Settings) -> None:
@@ -83,11 +85,13 @@ class ListenError(Exception):
     """The Z39.50 address cannot be listened on; the message says what to do."""
 
 
-def _listen_error(settings: Settings, error: OSError) -> ListenError:
+def _listen_error(settings: Settings, error: OSError, http: bool = False) -> ListenError:
+    what, port, option = (("HTTP", settings.port, "--port (or port / UNIONCAT_PORT)") if http
+                          else ("Z39.50", settings.z3950_port,
+                                "--z3950-port (or z3950_port / UNIONCAT_Z3950_PORT)"))
     return ListenError(
-        f"cannot listen for Z39.50 on {settings.host}:{settings.z3950_port} "
-        f"({error.strerror or error}): choose another port with --z3950-port "
-        "(or z3950_port / UNIONCAT_Z3950_PORT), or stop the program holding it")
+        f"cannot listen for {what} on {settings.host}:{port} ({error.strerror or error}): "
+        f"choose another port with {option}, or stop the program holding it")
 
 
 async def _start_z3950(backend: SearchBackend, settings: Settings,
@@ -116,21 +120,37 @@ def _warn_without_extensions() -> None:
 
 
 def _run_workers(settings: Settings) -> None:
-    """uvicorn's process manager; each worker rebuilds the settings from the environment."""
+    """Worker processes (``app.http_workers``), each handed HTTP and Z39.50 connections by
+    this one; each rebuilds the settings from the environment."""
     os.environ[_ENV_SETTINGS] = settings.to_json()
     try:
-        dispatcher = Dispatcher(settings.host, settings.z3950_port).start()
+        z3950 = Dispatcher(settings.host, settings.z3950_port).start()
     except OSError as error:
         raise _listen_error(settings, error) from error
-    os.environ[_ENV_Z3950_DISPATCHER] = dispatcher.path
+    try:
+        http = Dispatcher(settings.host, settings.port).start()
+    except OSError as error:
+        z3950.close()
+        raise _listen_error(settings, error, http=True) from error
+    os.environ[_ENV_Z3950_DISPATCHER] = z3950.path
+    os.environ[_ENV_HTTP_DISPATCHER] = http.path
     if settings.scheduled_harvests:
         threading.Thread(target=_scheduler_thread, args=(settings,), daemon=True).start()
+    log.info("HTTP on http://%s:%d, %d workers", settings.host, settings.port,
+             settings.http_workers)
     try:
-        uvicorn.run("app.server:worker_app", factory=True, host=settings.host,
-                    port=settings.port, workers=settings.http_workers, log_level="info",
-                    log_config=None, http=ServingHttpProtocol, loop="uvloop")
+        supervise(_worker_main, settings.http_workers)
     finally:
-        dispatcher.close()
+        http.close()
+        z3950.close()
+
+
+def _worker_main() -> None:
+    """One serving process (spawned by ``supervise``)."""
+    _configure_logging()
+    config = uvicorn.Config("app.server:worker_app", factory=True, log_level="info",
+                            log_config=None, http=ServingHttpProtocol, loop="uvloop")
+    HandedServer(config, os.environ[_ENV_HTTP_DISPATCHER]).run()
 
 
 def _scheduler_thread(settings: Settings) -> None:
@@ -138,7 +158,7 @@ def _scheduler_thread(settings: Settings) -> None:
 
 
 def worker_app() -> FastAPI:
-    """One serving process of several (uvicorn ``factory``)."""
+    """The app of one serving process of several (uvicorn ``factory``)."""
     _configure_logging()
     settings = replace(Settings.from_json(os.environ[_ENV_SETTINGS]), scheduled_harvests=False)
     app = create_app(settings)

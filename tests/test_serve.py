@@ -114,6 +114,59 @@ def test_two_workers_share_the_z3950_associations(data_dir: Path) -> None:
     assert sorted(per_worker.values()) == [2, 2], per_worker
 
 
+def test_two_workers_share_the_http_connections(data_dir: Path) -> None:
+    proc, http, _ = _start(data_dir, 2)
+    try:
+        # opened at once, as a client's pool of keep-alive connections is
+        pool = [socket.create_connection(("127.0.0.1", http)) for _ in range(8)]
+        for conn in pool:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: unioncat\r\n\r\n")
+        for conn in pool:
+            assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+        per_worker = _associations_by_process(http)
+        for conn in pool:
+            conn.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    # uvicorn's workers raced on one socket: the first awake took the whole burst (8 + 0)
+    assert sorted(per_worker.values()) == [4, 4], per_worker
+
+
+def test_a_worker_that_dies_is_replaced(data_dir: Path) -> None:
+    proc, http, _ = _start(data_dir, 2)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{http}") as client:
+            client.get("/healthz")
+            (victim,) = _associations_by_process(http)
+        os.kill(victim, 9)
+        log = data_dir.parent / f"serve-{http}.log"
+        deadline = time.monotonic() + 60
+        while "starting another" not in log.read_text() or log.read_text().count(
+                "Application startup complete") < 3:
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.2)
+        _wait_ready(http)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+
+
+def test_a_taken_http_port_is_a_clear_error_with_workers(data_dir: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        env = {**os.environ, "UNIONCAT_DATA_DIR": str(data_dir),
+               "UNIONCAT_SCHEDULED_HARVESTS": "false"}
+        done = subprocess.run([*UNIONCAT, "serve", "--port", str(port), "--z3950-port",
+                               str(_free_port()), "--workers", "2"],
+                              env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    message = " ".join(done.stderr.split())
+    assert f"cannot listen for HTTP on 127.0.0.1:{port}" in message
+    assert "--port" in message and "Traceback" not in message
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_taken_z3950_port_is_a_clear_error(data_dir: Path, workers: int) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:

@@ -562,6 +562,14 @@ PyMODINIT_FUNC PyInit__rank(void) {
     if (PyType_Ready(&RowLengthsType) < 0) return NULL;
     PyObject *module = PyModule_Create(&rank_module);
     if (module == NULL) return NULL;
+    /* what attach registers, so that Python never names a function a stale build lacks */
+    PyObject *functions = Py_BuildValue("(ssss)", "unioncat_bm25", "unioncat_top", "unioncat_tf",
+                                        "unioncat_tf_top");
+    if (functions == NULL || PyModule_AddObject(module, "SQL_FUNCTIONS", functions) < 0) {
+        Py_XDECREF(functions);
+        Py_DECREF(module);
+        return NULL;
+    }
     Py_INCREF(&RowLengthsType);
     if (PyModule_AddObject(module, "RowLengths", (PyObject *)&RowLengthsType) < 0) {
         Py_DECREF(&RowLengthsType);

@@ -58,13 +58,17 @@ def _load() -> _RankModule | None:
 
 _RANK = _load()
 FAST = _RANK is not None
+# SQL functions the built extension registers (an older build has fewer: a tree whose
+# extension was not rebuilt then ranks the older way, with the same results)
+_FUNCTIONS: frozenset[str] = frozenset(getattr(_RANK, "SQL_FUNCTIONS", ()))
 BM25 = f"{'unioncat_bm25' if FAST else 'bm25'}(fts, {_WEIGHTS})"
 # unioncat_top(k, rowid, exact, score): aggregate of the k first hits in ranked order
 # (the extension registers it beside unioncat_bm25), for a count and a page in one pass.
-TOP: str | None = "unioncat_top" if FAST else None
+TOP: str | None = "unioncat_top" if "unioncat_top" in _FUNCTIONS else None
 # For a MATCH of one phrase and nothing else: bm25's per-row factor, and the aggregate
 # that scores the rows with the IDF taken from its own count (see _rank.c).
-TF: str | None = f"unioncat_tf(fts, {_WEIGHTS})" if FAST else None
+TF: str | None = (f"unioncat_tf(fts, {_WEIGHTS})"
+                  if {"unioncat_tf", "unioncat_tf_top"} <= _FUNCTIONS else None)
 
 
 class Ranking:

@@ -49,6 +49,8 @@ def test_the_extension_is_built_and_ranks(catalog: Catalog) -> None:
     ``stats`` says which ranking runs)."""
     assert sqlite_rank.FAST
     assert sqlite_rank.BM25.startswith("unioncat_bm25(")
+    assert sqlite_rank.TOP == "unioncat_top"  # the one-pass rankings are built too
+    assert sqlite_rank.TF is not None and sqlite_rank.TF.startswith("unioncat_tf(")
     assert catalog.backend.stats().detail["ranking"] == "unioncat_bm25"
 
 

@@ -38,6 +38,24 @@ def test_first_load_defers_vals_key_and_builds_it_at_the_end(catalog: Catalog,
     fresh.close()
 
 
+def _segments(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT count(DISTINCT segid) FROM fts_idx").fetchone()[0])
+
+
+def test_first_load_ends_with_one_fts_segment(catalog: Catalog, tmp_path: Path) -> None:
+    docs = _documents(catalog)
+    fresh = SqliteFtsBackend(tmp_path / "fresh.sqlite")
+    with fresh.loading():
+        for start in range(0, len(docs), 10):  # a transaction, so a segment, per call
+            fresh.upsert(docs[start:start + 10])
+        assert _segments(fresh.path) > 1
+    assert _segments(fresh.path) == 1
+    found = fresh.search(SearchRequest(Term("any", "all", "viet")))
+    assert found.total > 0
+    fresh.close()
+
+
 def test_a_load_into_a_filled_index_keeps_vals_key(catalog: Catalog) -> None:
     _documents(catalog)
     with catalog.backend.loading():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -55,8 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--time-cap", type=float, default=None,
                         help="seconds per load run at most (default 60, quick 15)")
     parser.add_argument("--skip-ingest", action="store_true")
-    parser.add_argument("--serve-workers", type=int, default=1,
-                        help="unioncat serve --workers N (zebrasrv forks per connection)")
+    parser.add_argument("--serve-workers", type=int, default=os.cpu_count() or 1,
+                        help="unioncat serve --workers N, default the core count as the "
+                             "README advises (zebrasrv forks per connection)")
     parser.add_argument("--no-zebra", action="store_true")
     parser.add_argument("--queries", choices=("wide", "fixed"), default="wide",
                         help="wide: distinct terms drawn from the records, each sent once "

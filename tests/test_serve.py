@@ -55,14 +55,21 @@ def _start(data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], int, 
     return proc, http, z3950
 
 
-@pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])
-def server(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[tuple[int, int]]:
-    proc, http, z3950 = _start(data_dir, request.param)
+@contextlib.contextmanager
+def _serving(data_dir: Path, workers: int) -> Iterator[tuple[subprocess.Popen[bytes], int, int]]:
+    """``unioncat serve`` started, then stopped as an operator would (SIGTERM)."""
+    proc, http, z3950 = _start(data_dir, workers)
     try:
-        yield http, z3950
+        yield proc, http, z3950
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])
+def server(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[tuple[int, int]]:
+    with _serving(data_dir, request.param) as (_, http, z3950):
+        yield http, z3950
 
 
 def _wait_ready(port: int) -> None:
@@ -100,23 +107,18 @@ def test_http_and_z3950_from_one_command(server: tuple[int, int]) -> None:
 
 
 def test_two_workers_share_the_z3950_associations(data_dir: Path) -> None:
-    proc, _, z3950 = _start(data_dir, 2)
-    try:
+    with _serving(data_dir, 2) as (_, _, z3950):
         clients = [rawclient.initialized(z3950) for _ in range(4)]
         per_worker = _associations_by_process(z3950)
         for client in clients:
             client.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
     # the supervisor hands each to the least busy worker; with SO_REUSEPORT the kernel
     # hashed them, 2 + 2 only three times in eight
     assert sorted(per_worker.values()) == [2, 2], per_worker
 
 
 def test_two_workers_share_the_http_connections(data_dir: Path) -> None:
-    proc, http, _ = _start(data_dir, 2)
-    try:
+    with _serving(data_dir, 2) as (_, http, _):
         # opened at once, as a client's pool of keep-alive connections is
         pool = [socket.create_connection(("127.0.0.1", http)) for _ in range(8)]
         for conn in pool:
@@ -126,16 +128,12 @@ def test_two_workers_share_the_http_connections(data_dir: Path) -> None:
         per_worker = _associations_by_process(http)
         for conn in pool:
             conn.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     # uvicorn's workers raced on one socket: the first awake took the whole burst (8 + 0)
     assert sorted(per_worker.values()) == [4, 4], per_worker
 
 
 def test_a_worker_that_dies_is_replaced(data_dir: Path) -> None:
-    proc, http, _ = _start(data_dir, 2)
-    try:
+    with _serving(data_dir, 2) as (proc, http, _):
         with httpx.Client(base_url=f"http://127.0.0.1:{http}") as client:
             client.get("/healthz")
             (victim,) = _associations_by_process(http)
@@ -147,39 +145,26 @@ def test_a_worker_that_dies_is_replaced(data_dir: Path) -> None:
             assert time.monotonic() < deadline, log.read_text()[-2000:]
             time.sleep(0.2)
         _wait_ready(http)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     assert proc.returncode == 0
 
 
-def test_a_taken_http_port_is_a_clear_error_with_workers(data_dir: Path) -> None:
+@pytest.mark.parametrize(("service", "option", "workers"), [
+    ("Z39.50", "--z3950-port", 1), ("Z39.50", "--z3950-port", 2), ("HTTP", "--port", 2)])
+def test_a_taken_port_is_a_clear_error(data_dir: Path, service: str, option: str,
+                                       workers: int) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
+        ports = {"--port": str(_free_port()), "--z3950-port": str(_free_port()),
+                 option: str(port)}
         env = {**os.environ, "UNIONCAT_DATA_DIR": str(data_dir),
                "UNIONCAT_SCHEDULED_HARVESTS": "false"}
-        done = subprocess.run([*UNIONCAT, "serve", "--port", str(port), "--z3950-port",
-                               str(_free_port()), "--workers", "2"],
+        done = subprocess.run([*UNIONCAT, "serve", *(a for kv in ports.items() for a in kv),
+                               "--workers", str(workers)],
                               env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     message = " ".join(done.stderr.split())
-    assert f"cannot listen for HTTP on 127.0.0.1:{port}" in message
-    assert "--port" in message and "Traceback" not in message
-
-
-@pytest.mark.parametrize("workers", [1, 2])
-def test_a_taken_z3950_port_is_a_clear_error(data_dir: Path, workers: int) -> None:
-    with socket.create_server(("127.0.0.1", 0)) as taken:
-        port = taken.getsockname()[1]
-        env = {**os.environ, "UNIONCAT_DATA_DIR": str(data_dir),
-               "UNIONCAT_SCHEDULED_HARVESTS": "false"}
-        done = subprocess.run([*UNIONCAT, "serve", "--port", str(_free_port()),
-                               "--z3950-port", str(port), "--workers", str(workers)],
-                              env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1
-    message = " ".join(done.stderr.split())
-    assert f"cannot listen for Z39.50 on 127.0.0.1:{port}" in message
-    assert "--z3950-port" in message and "Traceback" not in message
+    assert f"cannot listen for {service} on 127.0.0.1:{port}" in message
+    assert option in message and "Traceback" not in message
 
 
 def _associations_by_process(port: int) -> Counter[int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,17 +64,23 @@ def _configure_logging() -> None:
 
 
 async def _serve(settings: Settings) -> None:
+    http = _bind_http(settings)
     app = create_app(settings)
     backend = app.state.unioncat.backend
-    z3950 = await _start_z3950(backend, settings)
+    try:
+        z3950 = await _start_z3950(backend, settings)
+    except ListenError:
+        http.close()
+        raise
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port,
                                            log_level="info", log_config=None,
                                            http=ServingHttpProtocol))
     stop = asyncio.Event()
     scheduler = (asyncio.create_task(harvest_scheduler(settings, stop, backend))
                  if settings.scheduled_harvests else None)
+    log.info("HTTP on http://%s:%d", settings.host, settings.port)
     try:
-        await server.serve()
+        await server.serve(sockets=[http])
     finally:
         stop.set()
         z3950.close()
@@ -83,6 +90,16 @@ async def _serve(settings: Settings) -> None:
 
 class ListenError(Exception):
     """The Z39.50 address cannot be listened on; the message says what to do."""
+
+
+def _bind_http(settings: Settings) -> socket.socket:
+    """The HTTP listening socket, bound here so that a taken port is a clear error."""
+    try:
+        family = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((settings.host, settings.port), family=family,
+                                    backlog=2048)
+    except OSError as error:
+        raise _listen_error(settings, error, http=True) from error
 
 
 def _listen_error(settings: Settings, error: OSError, http: bool = False) -> ListenError:

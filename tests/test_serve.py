@@ -149,7 +149,8 @@ def test_a_worker_that_dies_is_replaced(data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(("service", "option", "workers"), [
-    ("Z39.50", "--z3950-port", 1), ("Z39.50", "--z3950-port", 2), ("HTTP", "--port", 2)])
+    ("Z39.50", "--z3950-port", 1), ("Z39.50", "--z3950-port", 2), ("HTTP", "--port", 1),
+    ("HTTP", "--port", 2)])
 def test_a_taken_port_is_a_clear_error(data_dir: Path, service: str, option: str,
                                        workers: int) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:

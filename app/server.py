@@ -89,7 +89,7 @@ async def _serve(settings: Settings) -> None:
 
 
 class ListenError(Exception):
-    """The Z39.50 address cannot be listened on; the message says what to do."""
+    """The HTTP or Z39.50 address cannot be listened on; the message says what to do."""
 
 
 def _bind_http(settings: Settings) -> socket.socket:

@@ -85,9 +85,9 @@ def _requests() -> dict[str, SearchRequest]:
 
 def _source_docs(path: Path, limit: int | None) -> Iterator[CatalogDocument]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    sql = "SELECT json FROM docs ORDER BY rowid" + (f" LIMIT {int(limit)}" if limit else "")
-    for (text,) in conn.execute(sql):
-        yield CatalogDocument.loads(text)
+    sql = "SELECT json, marc FROM docs ORDER BY rowid" + (f" LIMIT {int(limit)}" if limit else "")
+    for text, marc in conn.execute(sql):
+        yield CatalogDocument.loads(text, marc)
     conn.close()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
@@ -80,9 +80,25 @@ class CatalogDocument:
             return self
         return _replace_holdings(self, kept)
 
+    if not TYPE_CHECKING:  # hidden from mypy, which would let any attribute through
+        def __getattr__(self, name: str) -> Any:
+            """Reached only for a field a ``public_view`` document has not decoded yet."""
+            pending = self.__dict__.get("_pending")
+            if pending is None or name not in _FIELD_SET:
+                raise AttributeError(name)
+            _complete(self, pending)
+            return self.__dict__[name]
+
+    @property
+    def public_usmarc(self) -> bytes | None:
+        """The public view's full ISO 2709 record with holdings, when it came stored
+        (``public_view``): Z39.50's USMARC answer, ready."""
+        ready: bytes | None = self.__dict__.get("_usmarc")
+        return ready
+
     def to_json(self) -> dict[str, Any]:
         # vars() not asdict(): asdict deep-copies every value, which dominated indexing time.
-        data = dict(vars(self))
+        data = {name: getattr(self, name) for name in _DOCUMENT_FIELDS}
         data["holdings"] = [dict(vars(h)) for h in self.holdings]
         data["marc"] = self.marc.decode("utf-8", "replace")
         return data
@@ -91,20 +107,56 @@ class CatalogDocument:
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
-    def loads(cls, text: str | bytes) -> CatalogDocument:
-        """A document from ``dumps`` output. Built by filling ``__dict__`` rather than
-        through the frozen dataclass ``__init__`` (one guarded setattr per field): every
-        search result page loads ten or more of these."""
+    def loads(cls, text: str | bytes, marc: bytes | None = None) -> CatalogDocument:
+        """A document from ``dumps`` output, or from JSON without ``marc`` and the MARC
+        bytes beside it. Built by filling ``__dict__`` rather than through the frozen
+        dataclass ``__init__`` (one guarded setattr per field): every search result page
+        loads ten or more of these."""
         data = orjson.loads(text)  # 2.5x json.loads: a page loads ten or more documents
         holdings = data.get("holdings")
         data["holdings"] = tuple([_holding(h) for h in holdings]) if holdings else ()
-        data["marc"] = data["marc"].encode("utf-8") if "marc" in data else b""
+        if marc is not None:
+            data["marc"] = marc
+        else:
+            data["marc"] = data["marc"].encode("utf-8") if "marc" in data else b""
         for name in _TUPLE_FIELDS:
             value = data.get(name)
             data[name] = tuple(value) if value else ()
         return _filled(cls, _DOCUMENT_DEFAULTS, data)
 
 
+    @classmethod
+    def public_view(cls, text: bytes, marc: bytes, usmarc: bytes) -> CatalogDocument | None:
+        """The entry as the public sees it, decoded only as far as its id: a Z39.50 present
+        needs no more than that and ``usmarc`` (``public_usmarc``), and decoding the JSON
+        was most of a present's cost. Any other field decodes the rest on first use. None
+        when the JSON does not start with a plain id (then ``loads`` it)."""
+        if not text.startswith(b'{"id":"'):
+            return None
+        end = text.find(b'"', 7)
+        if end < 0 or b"\\" in text[7:end]:
+            return None
+        doc = object.__new__(cls)
+        doc.__dict__.update(id=text[7:end].decode(), _pending=(text, marc), _usmarc=usmarc)
+        return doc
+
+
+def _complete(doc: CatalogDocument, pending: tuple[bytes, bytes]) -> None:
+    """Decode the rest of a ``public_view`` document, as ``visible_to`` would show it to
+    the public (restricted holdings dropped). Idempotent, so a race is harmless."""
+    full = CatalogDocument.loads(*pending)
+    seen = full.visible_to(None, False) or full
+    doc.__dict__.update(seen.__dict__)
+    doc.__dict__.pop("_pending", None)
+
+
+_DOCUMENT_FIELDS = tuple(f.name for f in fields(CatalogDocument))
+# Defaults stay in ``__init__`` and ``fields()`` but not as class attributes, so that
+# reading a field a ``public_view`` document has not decoded reaches ``__getattr__``.
+for _field in fields(CatalogDocument):
+    if _field.default is not MISSING:
+        delattr(CatalogDocument, _field.name)
+_FIELD_SET = frozenset(_DOCUMENT_FIELDS)
 _TUPLE_FIELDS = ("other_titles", "creators", "subjects", "isbns", "issns", "identifiers",
                  "classification", "series", "notes", "member_ids")
 

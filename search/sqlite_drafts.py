@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from search.document import CatalogDocument
-from search.sqlite_rows import DocRows, doc_json, entry_row, text_row, val_rows
+from search.sqlite_rows import DocRows, doc_json, entry_row, public_usmarc, text_row, val_rows
 
 _PLAIN = re.compile(r"[0-9A-Za-z:._-]*")
 
@@ -28,11 +28,14 @@ class RowsDraft:
     text: tuple[object, ...]
     vals: list[tuple[str, str, str, int, str]]
     holdings: list[tuple[str, int]]
+    marc: bytes
+    usmarc: bytes | None  # ``sqlite_rows.public_usmarc``
 
     def bind(self, rowid: int, entry_id: str, added: str, updated: str) -> DocRows:
         document = (f'{{"id":{_text(entry_id)},{self.json_middle},"added":{_text(added)},'
                     f'"updated":{_text(updated)}}}')
-        return DocRows((rowid, entry_id, *self.entry, added), (rowid, document),
+        return DocRows((rowid, entry_id, *self.entry, added),
+                       (rowid, document, self.marc, self.usmarc),
                        (rowid, *self.text), [(rowid, *v) for v in self.vals],
                        [(rowid, *h) for h in self.holdings])
 
@@ -57,7 +60,8 @@ def draft_rows(doc: CatalogDocument) -> RowsDraft:
         raise ValueError("CatalogDocument must keep id first and added, updated last")
     vals = [(str(v[1]), str(v[2]), str(v[3]), int(v[4]), str(v[5])) for v in val_rows(0, doc)]
     holdings = list(dict.fromkeys((h.library, int(h.restricted)) for h in doc.holdings))
-    return RowsDraft(entry, whole[len(head):-len(tail)], text_row(0, doc)[1:], vals, holdings)
+    return RowsDraft(entry, whole[len(head):-len(tail)], text_row(0, doc)[1:], vals, holdings,
+                     doc.marc, public_usmarc(doc))
 
 
 def _text(value: str) -> str:

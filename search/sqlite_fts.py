@@ -169,7 +169,7 @@ class SqliteFtsBackend:
                     for i, doc in enumerate(latest)]
             conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              [r.entry for r in rows])
-            conn.executemany("INSERT INTO docs VALUES (?, ?)", [r.json for r in rows])
+            conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?)", [r.json for r in rows])
             conn.executemany(f"INSERT INTO ftext VALUES ({_TEXT_MARKS})", [r.text for r in rows])
             # the rows just claimed, in rowid order, read back rather than bound again
             conn.execute(f"INSERT INTO fts(rowid, {_COLUMNS}) SELECT rowid, {_COLUMNS} "
@@ -303,14 +303,13 @@ class SqliteFtsBackend:
             self._cache[key] = value
 
     def get(self, ids: Sequence[str], scope: Scope) -> list[CatalogDocument]:
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, bytes | None]] = {}
         with self._read() as conn:
             for chunk in _chunks(list(dict.fromkeys(ids))):
-                found.update(conn.execute(
-                    "SELECT e.id, d.json FROM entries e JOIN docs d ON d.rowid = e.rowid"
-                    f" WHERE e.id IN ({', '.join('?' * len(chunk))})",
-                    chunk).fetchall())
-        docs = (CatalogDocument.loads(found[i]).visible_to(scope.libraries, scope.sees_restricted)
+                found.update((i, (text, marc)) for i, text, marc in conn.execute(
+                    "SELECT e.id, d.json, d.marc FROM entries e JOIN docs d ON d.rowid = e.rowid"
+                    f" WHERE e.id IN ({', '.join('?' * len(chunk))})", chunk))
+        docs = (CatalogDocument.loads(*found[i]).visible_to(scope.libraries, scope.sees_restricted)
                 for i in ids if i in found)
         return [doc for doc in docs if doc is not None]
 

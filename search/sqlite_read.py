@@ -208,11 +208,22 @@ def documents(conn: sqlite3.Connection, rowids: list[int], scope: Scope
     """The entries with these rowids, in this order, as ``scope`` sees them."""
     marks = ", ".join("?" * len(rowids))
     # as bytes: orjson reads the UTF-8 itself, with no str built for each document first
-    texts = dict(conn.execute(
-        f"SELECT rowid, CAST(json AS BLOB) FROM docs WHERE rowid IN ({marks})", rowids))
-    docs = (CatalogDocument.loads(texts[r]).visible_to(scope.libraries, scope.sees_restricted)
-            for r in rowids)
+    stored = {row[0]: row for row in conn.execute(
+        f"SELECT rowid, CAST(json AS BLOB), marc, usmarc FROM docs WHERE rowid IN ({marks})",
+        rowids)}
+    public = scope.libraries is None and not scope.sees_restricted
+    docs = (_document(stored[r], public, scope) for r in rowids if r in stored)
     return [doc for doc in docs if doc is not None]
+
+
+def _document(row: tuple[int, bytes, bytes | None, bytes | None], public: bool,
+              scope: Scope) -> CatalogDocument | None:
+    _, text, marc, usmarc = row
+    if public and marc is not None and usmarc is not None:
+        view = CatalogDocument.public_view(text, marc, usmarc)
+        if view is not None:
+            return view
+    return CatalogDocument.loads(text, marc).visible_to(scope.libraries, scope.sees_restricted)
 
 
 def facet(conn: sqlite3.Connection, index: str, scope: Scope, size: int) -> list[FacetCount]:

@@ -1,7 +1,8 @@
 """One ``CatalogDocument`` as the rows the SQLite backend stores.
 
 * ``entries``: id, scope/sort/facet columns (narrow, so scans and sorts stay cheap);
-* ``docs``: the full JSON of each entry;
+* ``docs``: the JSON of each entry without its MARC, the MARC beside it, and the public
+  view's ISO 2709 record with holdings (Z39.50 presents it as is);
 * ``ftext``: folded and exact (lowercase NFC) text per word index, the external content
   of the FTS5 table;
 * ``vals``: one row per distinct (index, key) value, for keyword search, ``==``, facets and
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from normalizers.bib import json_text
+from normalizers.export import iso2709_of
 from normalizers.text import exact
 from search.document import CatalogDocument
 from search.sqlite_keys import fast_fold, field_key, isbn_forms, keyword_key, value_key
@@ -27,12 +29,23 @@ _DOC_FIELDS = tuple(f.name for f in fields(CatalogDocument))
 
 
 def doc_json(doc: CatalogDocument) -> str:
-    """``doc.dumps()`` without the deep copy of ``dataclasses.asdict``, written by orjson
-    (``json_text``: the same JSON)."""
+    """``doc.dumps()`` less ``marc`` (stored beside it as bytes, so neither written nor
+    read as escaped JSON text), without the deep copy of ``dataclasses.asdict``."""
     data: dict[str, object] = {name: getattr(doc, name) for name in _DOC_FIELDS}
     data["holdings"] = [vars(h) for h in doc.holdings]
-    data["marc"] = doc.marc.decode("utf-8", "replace")
+    del data["marc"]
     return json_text(data)
+
+
+def public_usmarc(doc: CatalogDocument) -> bytes | None:
+    """What a Z39.50 present of USMARC, element set F, answers the public for this entry;
+    None if the public cannot see it."""
+    seen = doc.visible_to(None, False)
+    return None if seen is None else iso2709_of(seen)
+
+
+def docs_row(rowid: int, doc: CatalogDocument) -> SqlRow:
+    return (rowid, doc_json(doc), doc.marc, public_usmarc(doc))
 
 
 @dataclass(frozen=True)
@@ -125,5 +138,5 @@ def doc_rows(rowid: int, doc: CatalogDocument) -> DocRows:
     holdings: list[SqlRow] = list(dict.fromkeys((rowid, h.library, int(h.restricted))
                                                 for h in doc.holdings))
     isbns, title_key = _isbn_keys(doc), field_key(doc.title)
-    return DocRows(entry_row(rowid, doc, title_key), (rowid, doc_json(doc)),
+    return DocRows(entry_row(rowid, doc, title_key), docs_row(rowid, doc),
                    text_row(rowid, doc, isbns), val_rows(rowid, doc, isbns, title_key), holdings)

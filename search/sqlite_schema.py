@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS entries(
     title_key TEXT NOT NULL,
     creator_key TEXT NOT NULL,
     added TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS docs(rowid INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs(rowid INTEGER PRIMARY KEY, json TEXT NOT NULL, marc BLOB,
+    usmarc BLOB);
 CREATE TABLE IF NOT EXISTS ftext(rowid INTEGER PRIMARY KEY, {", ".join(TEXT_COLUMNS)});
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({", ".join(TEXT_COLUMNS)},
     content='ftext', content_rowid='rowid',
@@ -59,10 +60,31 @@ def connect(path: Path, cache_kib: int) -> sqlite3.Connection:
     return conn
 
 
+# Columns added since the first release: (table, column, type). Rows written before have
+# NULL there and are read the old way (``docs``: the MARC inside the JSON).
+_ADDED_COLUMNS = (("docs", "marc", "BLOB"), ("docs", "usmarc", "BLOB"))
+
+
 def create_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(_DDL)
+    _add_columns(conn)
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', 0)")
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Bring an index written by an earlier version up to the current columns, in one
+    write transaction (several serving processes may open it at once)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for table, column, kind in _ADDED_COLUMNS:
+            have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def bump_generation(conn: sqlite3.Connection) -> None:

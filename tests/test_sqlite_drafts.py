@@ -67,8 +67,10 @@ def _ingest(tmp_path: Path, name: str, workers: int) -> Path:
 
 def _index(path: Path) -> list[object]:
     conn = sqlite3.connect(path)
-    docs = [(r, {k: v for k, v in json.loads(j).items() if k not in ("added", "updated")})
-            for r, j in conn.execute("SELECT rowid, json FROM docs ORDER BY rowid")]
+    docs = [(r, {k: v for k, v in json.loads(j).items() if k not in ("added", "updated")},
+             marc, usmarc)
+            for r, j, marc, usmarc in conn.execute(
+                "SELECT rowid, json, marc, usmarc FROM docs ORDER BY rowid")]
     tables = [conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3").fetchall()
               for t in ("ftext", "vals", "holdings")]
     entries = conn.execute("SELECT rowid, id, pub, year, format, language, title_key, "

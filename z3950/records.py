@@ -37,7 +37,7 @@ def check_element_set(name: str | None) -> str:
 
 def render(doc: CatalogDocument, syntax: str, element_set: str) -> bytes:
     if syntax == USMARC and element_set == "F":
-        return iso2709_of(doc)
+        return doc.public_usmarc or iso2709_of(doc)
     record = record_of(doc)
     if element_set == "B":
         record = Record(record.leader, [f for f in record.fields if f.tag in BRIEF_TAGS])

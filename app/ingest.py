@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -28,7 +28,7 @@ from normalizers.bib import Bib, bib_from_record
 from normalizers.clustering import Clusterer
 from normalizers.holdings import call_number
 from normalizers.marc import FieldIndex, MarcError
-from normalizers.matchkeys import profile_of
+from normalizers.matchkeys import keys_of, profile_of
 from normalizers.parse import parse_raw
 from search.sqlite_drafts import RowsDraft
 from store.db import StoreConnection, now, transaction
@@ -39,6 +39,7 @@ from store.records import (
     next_record_id,
     queue_for_index,
     record_hash,
+    record_hashes,
     replace_record,
     set_aside,
 )
@@ -121,13 +122,14 @@ def _prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str,
         return Prepared(raw, local_id, deleted=True)
     fields = FieldIndex(record)  # one tag index for the Bib, profile and call number
     bib = bib_from_record(fields)
+    profile = profile_of(fields, bib)
     normalized = NormalizedRecord(
         source=source, local_id=local_id, raw=raw.data,
         raw_hash=hashlib.sha1(raw.data).hexdigest(), marc=decoded.encoded(),
-        bib_json=bib.dumps(), profile_json=profile_of(fields, bib).dumps(),
+        bib_json=bib.dumps(), profile_json=profile.dumps(),
         repairs=tuple(decoded.repairs),
         call_number=call_number(fields, holdings_field), restricted=restricted,
-        datestamp=raw.datestamp)
+        datestamp=raw.datestamp, match_keys=tuple(sorted(keys_of(profile))))
     return Prepared(raw, local_id, record=normalized,
                     draft=_draft(normalized, bib, draft_for) if draft_for else None)
 
@@ -156,16 +158,46 @@ def apply_prepared(conn: sqlite3.Connection, source: Source, items: Iterable[Pre
                    clusterer: Clusterer) -> IngestCounts:
     counts = IngestCounts()
     changed: set[str] = set()
+    batch = list(items)
+    stored = _Stored(conn, batch)
     with clusterer.batch(conn):
-        for item in items:
+        for item in batch:
             counts.read += 1
-            changed |= _apply_one(conn, source, item, clusterer, counts)
+            changed |= _apply_one(conn, source, item, clusterer, counts, stored)
     queue_for_index(conn, changed)
     return counts
 
 
+class _Stored:
+    """What the store says about a batch's records, read once for the batch rather than one
+    statement per record: only this writer adds or replaces records, one item at a time."""
+
+    def __init__(self, conn: sqlite3.Connection, items: list[Prepared]) -> None:
+        self._conn = conn
+        self._next_id: int | None = None
+        seen = Counter(item.local_id for item in items if item.local_id)
+        # a local id twice in the batch: its second item must see the first, so query then
+        self._once = {(r.source, r.local_id) for item in items if (r := item.record)
+                      and seen[r.local_id] == 1}
+        self._known = record_hashes(conn, self._once)
+
+    def record_hash(self, record: NormalizedRecord) -> tuple[int, str, bool] | None:
+        """``store.records.record_hash`` of the record as the batch found it."""
+        who = (record.source, record.local_id)
+        if who in self._once:
+            return self._known.get(who)
+        return record_hash(self._conn, *who)
+
+    def next_record_id(self) -> int:
+        """``store.records.next_record_id``, counted on after the first in the batch."""
+        if self._next_id is None:
+            self._next_id = next_record_id(self._conn)
+        self._next_id += 1
+        return self._next_id - 1
+
+
 def _apply_one(conn: sqlite3.Connection, source: Source, item: Prepared,
-               clusterer: Clusterer, counts: IngestCounts) -> set[str]:
+               clusterer: Clusterer, counts: IngestCounts, stored: _Stored) -> set[str]:
     if item.error is not None:
         raw = item.raw
         counts.set_aside += set_aside(conn, source.code, raw.origin, raw.position, raw.data,
@@ -179,9 +211,9 @@ def _apply_one(conn: sqlite3.Connection, source: Source, item: Prepared,
         counts.repaired += 1
         for reason in record.repairs:
             counts.repairs[reason] = counts.repairs.get(reason, 0) + 1
-    known = record_hash(conn, record.source, record.local_id)
+    known = stored.record_hash(record)
     if known is None:
-        return _add(conn, item, record, clusterer, counts)
+        return _add(conn, item, record, clusterer, counts, stored.next_record_id())
     change, record_id = replace_record(conn, record, known)
     if change == "unchanged":
         counts.unchanged += 1
@@ -193,9 +225,9 @@ def _apply_one(conn: sqlite3.Connection, source: Source, item: Prepared,
 
 
 def _add(conn: sqlite3.Connection, item: Prepared, record: NormalizedRecord,
-         clusterer: Clusterer, counts: IngestCounts) -> set[str]:
-    """A record new to the store, placed by the clusterer as it is stored."""
-    record_id = next_record_id(conn)
+         clusterer: Clusterer, counts: IngestCounts, record_id: int) -> set[str]:
+    """A record new to the store (as ``record_id``), placed by the clusterer as it is
+    stored."""
 
     def store(cluster_id: str | None) -> None:
         insert_record(conn, record, record_id, cluster_id)
@@ -203,7 +235,7 @@ def _add(conn: sqlite3.Connection, item: Prepared, record: NormalizedRecord,
     _keep_draft(conn, record_id, item)
     counts.added += 1
     return clusterer.place_new(conn, record_id, (record.source, record.local_id),
-                               record.profile_json, store)
+                               record.profile_json, store, record.match_keys)
 
 
 def _keep_draft(conn: sqlite3.Connection, record_id: int, item: Prepared) -> None:

@@ -9,7 +9,7 @@ member remains.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
@@ -27,11 +27,13 @@ class Clusterer(Protocol):
         ``profile_json``: its match profile when the caller has just stored it."""
 
     def place_new(self, conn: sqlite3.Connection, record_id: int, who: tuple[str, str],
-                  profile_json: str | None, store: Callable[[str | None], object]) -> set[str]:
+                  profile_json: str | None, store: Callable[[str | None], object],
+                  keys: Collection[tuple[str, str]] | None = None) -> set[str]:
         """``place`` for a record the store does not have yet, to be stored under
         ``record_id`` as (source, local id) ``who``: ``store(cluster_id)`` stores it, in
         the cluster it founds when that is known beforehand (no UPDATE of the new row),
-        else in none. The store ends as after storing, then ``place``."""
+        else in none. The store ends as after storing, then ``place``. ``keys``: the match
+        keys of ``profile_json`` (``normalizers.matchkeys.keys_of``), when already known."""
 
     def remove(self, conn: sqlite3.Connection, record_id: int) -> set[str]:
         """Take a deleted record out of its cluster; return the changed cluster ids."""
@@ -76,7 +78,8 @@ class SingletonClusterer:
         return {current_cluster(conn, record_id) or open_cluster(conn, record_id)}
 
     def place_new(self, conn: sqlite3.Connection, record_id: int, who: tuple[str, str],
-                  profile_json: str | None, store: Callable[[str | None], object]) -> set[str]:
+                  profile_json: str | None, store: Callable[[str | None], object],
+                  keys: Collection[tuple[str, str]] | None = None) -> set[str]:
         cluster_id = cluster_id_for(record_id)
         store(cluster_id)
         add_cluster(conn, cluster_id)

@@ -16,7 +16,7 @@ founding record's id) while any member remains; a founder that leaves gets a new
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -75,19 +75,24 @@ class DedupClusterer:
         return changed | self._join_best(conn, record_id, profile)
 
     def place_new(self, conn: sqlite3.Connection, record_id: int, who: tuple[str, str],
-                  profile_json: str | None, store: Callable[[str | None], object]) -> set[str]:
+                  profile_json: str | None, store: Callable[[str | None], object],
+                  keys: Collection[tuple[str, str]] | None = None) -> set[str]:
         """``place`` of a new record: candidates are looked up before it is stored (its own
         keys would not count), so a record that matches nothing is stored in the cluster it
-        founds, and its keys are computed once."""
+        founds, and its keys are computed once (``keys``: by the caller, from the same
+        profile). The profile is decoded only if some cluster is near."""
         if profile_json is None:
             store(None)
             return self.place(conn, record_id)
-        profile = Profile.loads(profile_json)
-        keys = keys_of(profile)
-        ranked = self._rank(conn, Member(record_id, who, profile), keys)
+        if keys is None:
+            keys = keys_of(Profile.loads(profile_json))
+        rules = self._rules(conn, who)
+        near = self._near(conn, record_id, keys, rules)
+        ranked = (self._score(conn, Member(record_id, who, Profile.loads(profile_json)), near,
+                              rules) if near else [])
         cluster_id = None if ranked else fresh_cluster_id(conn, record_id)
         store(cluster_id)
-        db.write_keys(conn, record_id, keys, profile_json)
+        db.write_keys(conn, record_id, keys, profile_json, fresh=True)
         if cluster_id is None:
             return self._join_ranked(conn, record_id, ranked)
         add_cluster(conn, cluster_id)
@@ -150,14 +155,25 @@ class DedupClusterer:
         return self._rank(conn, me, keys_of(profile))
 
     def _rank(self, conn: sqlite3.Connection, me: Member,
-              keys: set[tuple[str, str]]) -> list[str]:
-        record_id = me.record_id
-        found = db.candidates(conn, record_id, keys)
+              keys: Collection[tuple[str, str]]) -> list[str]:
         rules = self._rules(conn, me.who)
+        return self._score(conn, me, self._near(conn, me.record_id, keys, rules), rules)
+
+    @staticmethod
+    def _near(conn: sqlite3.Connection, record_id: int, keys: Collection[tuple[str, str]],
+              rules: Rules) -> list[str]:
+        """Clusters of the records sharing a key with this one or merged with it."""
+        found = db.candidates(conn, record_id, keys)
         found |= _merge_partners(conn, rules)
+        return sorted(set(db.cluster_of(conn, found).values()))
+
+    @staticmethod
+    def _score(conn: sqlite3.Connection, me: Member, near: list[str], rules: Rules
+               ) -> list[str]:
+        """The ``near`` clusters ``me`` may join, best first."""
         scored: list[tuple[float, int, str]] = []
-        for cluster_id in sorted(set(db.cluster_of(conn, found).values())):
-            members = [m for m in _members(conn, cluster_id) if m.record_id != record_id]
+        for cluster_id in near:
+            members = [m for m in _members(conn, cluster_id) if m.record_id != me.record_id]
             score = fit(conn, me, members, rules) if members else None
             if score is not None:
                 scored.append((score, -members[0].record_id, cluster_id))

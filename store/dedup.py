@@ -22,8 +22,10 @@ class Override:
 
 
 def write_keys(conn: sqlite3.Connection, record_id: int, keys: Iterable[tuple[str, str]],
-               profile: str) -> None:
-    conn.execute("DELETE FROM match_keys WHERE record_id=?", (record_id,))
+               profile: str, fresh: bool = False) -> None:
+    """Replace a record's keys and profile; ``fresh``: a record just added, with none yet."""
+    if not fresh:
+        conn.execute("DELETE FROM match_keys WHERE record_id=?", (record_id,))
     conn.executemany("INSERT OR IGNORE INTO match_keys (record_id, kind, key) VALUES (?,?,?)",
                      [(record_id, kind, key) for kind, key in keys])
     conn.execute("INSERT OR REPLACE INTO dedup_profiles (record_id, profile) VALUES (?,?)",

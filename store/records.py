@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +26,8 @@ class NormalizedRecord:
     restricted: bool
     datestamp: str | None = None
     profile_json: str | None = None  # match profile, when computed beside the parse
+    # ``keys_of`` that profile, computed beside it too (the writer then need not decode it)
+    match_keys: tuple[tuple[str, str], ...] | None = None
 
 
 def record_hash(conn: sqlite3.Connection, source: str,
@@ -32,6 +35,23 @@ def record_hash(conn: sqlite3.Connection, source: str,
     row = conn.execute("SELECT id, raw_hash, deleted FROM records WHERE source=? AND local_id=?",
                        (source, local_id)).fetchone()
     return (row[0], row[1], bool(row[2])) if row else None
+
+
+def record_hashes(conn: sqlite3.Connection, records: Iterable[tuple[str, str]]
+                  ) -> dict[tuple[str, str], tuple[int, str, bool]]:
+    """``record_hash`` of many (source, local id) at once; absent ones are left out."""
+    by_source: dict[str, list[str]] = {}
+    for source, local_id in records:
+        by_source.setdefault(source, []).append(local_id)
+    found: dict[tuple[str, str], tuple[int, str, bool]] = {}
+    for source, local_ids in by_source.items():
+        for start in range(0, len(local_ids), 500):
+            chunk = local_ids[start:start + 500]
+            rows = conn.execute("SELECT local_id, id, raw_hash, deleted FROM records WHERE "
+                                f"source=? AND local_id IN ({','.join('?' * len(chunk))})",
+                                (source, *chunk))
+            found.update(((source, r[0]), (r[1], r[2], bool(r[3]))) for r in rows)
+    return found
 
 
 _INSERT = ("INSERT INTO records (datestamp, raw, raw_hash, marc, bib, profile, repairs, "

@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from app.ingest import ingest_records
 from harvesters.marcfile import read_marc_path
 from normalizers.bib import Bib
 from normalizers.decode import decode_iso2709
+from normalizers.dedup import DedupClusterer
 from normalizers.marc import Record, to_iso2709
 from search.query import MatchAll, SearchRequest, Term
+from store.db import open_store, transaction
+from store.sources import Source, save_source
 from tests.conftest import FIXTURES, Catalog
 
 
@@ -129,3 +133,26 @@ def test_a_record_that_breaks_normalization_is_set_aside(catalog: Catalog,
     assert (counts.added, counts.set_aside) == (299, 1)
     reason = catalog.conn.execute("SELECT reason FROM set_aside").fetchone()[0]
     assert "could not be normalized" in reason and "ValueError" in reason
+
+
+def test_a_record_repeated_in_one_batch_is_stored_as_record_by_record(tmp_path: Path) -> None:
+    """The writer reads a batch's stored hashes once: a local id met again in the same batch
+    (added, changed, deleted, back) must still see its earlier versions."""
+    raws = [r.data for r in read_marc_path(FIXTURES / "lc-sample.mrc")][:6]
+    stream = tmp_path / "repeats.mrc"
+    stream.write_bytes(b"".join([*raws[:3], _modified(raws[1], "Zyzzogeton handbook"),
+                                 raws[3], _modified(raws[1], "gone", deleted=True),
+                                 *raws[4:], raws[1], raws[2]]))
+    stored = []
+    for batch_size in (1, 2000):
+        conn = open_store(tmp_path / f"store-{batch_size}.sqlite")
+        source = Source("VN-A", "Thư viện A")
+        with transaction(conn):
+            save_source(conn, source)
+        counts = ingest_records(conn, source, read_marc_path(stream), DedupClusterer(),
+                                batch_size=batch_size)
+        assert (counts.added, counts.updated, counts.deleted, counts.unchanged) == (7, 1, 1, 1)
+        stored.append(conn.execute("SELECT id, local_id, raw_hash, deleted, cluster_id "
+                                   "FROM records ORDER BY id").fetchall())
+        conn.close()
+    assert [tuple(r) for r in stored[0]] == [tuple(r) for r in stored[1]]

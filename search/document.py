@@ -145,9 +145,9 @@ def _complete(doc: CatalogDocument, pending: tuple[bytes, bytes]) -> None:
     """Decode the rest of a ``public_view`` document, as ``visible_to`` would show it to
     the public (restricted holdings dropped). Idempotent, so a race is harmless."""
     full = CatalogDocument.loads(*pending)
-    seen = full.visible_to(None, False) or full
-    doc.__dict__.update(seen.__dict__)
-    doc.__dict__.pop("_pending", None)
+    decoded = (full.visible_to(None, False) or full).__dict__  # a fresh dict: taken over
+    decoded["_usmarc"] = doc.__dict__["_usmarc"]
+    object.__setattr__(doc, "__dict__", decoded)
 
 
 _DOCUMENT_FIELDS = tuple(f.name for f in fields(CatalogDocument))

@@ -91,16 +91,33 @@ class SqliteFtsBackend:
         deadline: float | None = getattr(self._local, "deadline", None)
         if deadline is not None:
             conn.set_progress_handler(lambda: time.perf_counter() > deadline, _PROGRESS_STEPS)
+        interrupted = False
         try:
             yield conn
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT and deadline is not None:
+            interrupted = error.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT
+            if interrupted and deadline is not None:
                 raise Overran from error
             raise
         finally:
             if deadline is not None:
                 conn.set_progress_handler(None, 0)
             _end_read(conn)
+            if interrupted:
+                self._retire(conn)
+
+    def _retire(self, conn: sqlite3.Connection) -> None:
+        """Close this thread's reader after an interrupt: the next read opens another.
+        CPython 3.11 marks a cached statement free only when ``sqlite3_reset`` succeeds,
+        and the reset after an interrupt mid-rows reports the interrupt, so that
+        statement stayed busy in the cache for good and every later use prepared it
+        again (a served page's record fetch, each time, once one search had overrun)."""
+        with self._lock:
+            if conn in self._readers:
+                self._readers.remove(conn)
+        if getattr(self._local, "conn", None) is conn:
+            self._local.conn = None
+        conn.close()
 
     @contextmanager
     def briefly(self, seconds: float) -> Iterator[None]:

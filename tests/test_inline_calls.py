@@ -33,6 +33,18 @@ def test_a_read_past_its_deadline_is_interrupted(filled: Catalog) -> None:
     assert filled.backend.search(WIDE).total > 100
 
 
+def test_an_interrupted_read_leaves_its_thread_a_fresh_connection(filled: Catalog) -> None:
+    """CPython 3.11 leaves a statement interrupted between rows marked busy in its cache,
+    so every later run of that SQL on the connection would be prepared again: the
+    backend closes the interrupted connection instead (``SqliteFtsBackend._retire``)."""
+    backend = filled.backend
+    before = backend._reader()
+    with pytest.raises(inline.Overran), backend.briefly(0.0):
+        backend.search(WIDE)
+    assert backend._reader() is not before
+    assert backend.search(WIDE).total > 100
+
+
 def test_a_prefix_search_never_runs_inline(filled: Catalog) -> None:
     prefix = SearchRequest(Term("title", "=", "hist", truncation="right"), EVERYTHING, 0, 10)
     with pytest.raises(inline.Overran), filled.backend.briefly(60.0):

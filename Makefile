@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 .PHONY: install run demo serve test check lint typecheck system-deps opensearch opensearch-stop bench clean
 
-$(STAMP): pyproject.toml setup.py search/_rank.c normalizers/_marcxml.c normalizers/_iso2709.c
+$(STAMP): pyproject.toml setup.py search/_rank.c normalizers/_marcxml.c normalizers/_iso2709.c z3950/_ber.c
 	@command -v python3 >/dev/null || { echo "Python 3.11+ is needed"; exit 1; }
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip

@@ -304,22 +304,40 @@ def _private_name(choice: Node) -> list[str]:
     return []
 
 
+def _context_children(node: Node) -> dict[int, Node]:
+    """``node.find(tag)`` of every tag at once: the first context-specific child of each
+    tag (a search request looks for eleven, each ``find`` a walk over its children)."""
+    return {child.tag: child for child in reversed(node.children) if child.cls == CONTEXT}
+
+
+def _need(node: Node, fields: dict[int, Node], tag: int) -> Node:
+    found = fields.get(tag)
+    return found if found is not None else node.need(tag)  # which raises its BerError
+
+
+def _int_in(fields: dict[int, Node], tag: int, default: int) -> int:
+    found = fields.get(tag)
+    return found.as_int() if found is not None else default
+
+
 def _parse_search(node: Node) -> SearchRequest:
-    query = node.need(21).first()
+    fields = _context_children(node)
+    query = _need(node, fields, 21).first()
     if not (query.is_(1) or query.is_(101)):
         raise QueryTypeError(f"query type {query.tag} is not supported")
-    syntax = node.find(104)
+    syntax, reference = fields.get(104), fields.get(2)
     return SearchRequest(
-        reference_id=_reference_id(node),
-        small_set_upper_bound=_int_or(node, 13, 0),
-        large_set_lower_bound=_int_or(node, 14, 1),
-        medium_set_present_number=_int_or(node, 15, 0),
-        replace=node.need(16).as_bool(),
-        result_set_name=node.need(17).as_text(),
-        databases=tuple(d.as_text() for d in node.need(18).children),
+        reference_id=(reference.content if reference is not None and not reference.constructed
+                      else None),
+        small_set_upper_bound=_int_in(fields, 13, 0),
+        large_set_lower_bound=_int_in(fields, 14, 1),
+        medium_set_present_number=_int_in(fields, 15, 0),
+        replace=_need(node, fields, 16).as_bool(),
+        result_set_name=_need(node, fields, 17).as_text(),
+        databases=tuple([d.as_text() for d in _need(node, fields, 18).children]),
         query=_parse_rpn_query(query),
-        small_set_element_set=_element_set(node.find(100)),
-        medium_set_element_set=_element_set(node.find(101)),
+        small_set_element_set=_element_set(fields.get(100)),
+        medium_set_element_set=_element_set(fields.get(101)),
         record_syntax=syntax.as_oid() if syntax is not None else None,
     )
 
@@ -338,8 +356,10 @@ def _element_set(wrapper: Node | None) -> str | None:
 
 def _parse_rpn_query(query: Node) -> RpnQuery:
     attr_set = query.need(ber.OBJECT_IDENTIFIER, UNIVERSAL).as_oid()
-    structure = next(c for c in query.children if c.cls == CONTEXT)
-    return RpnQuery(attr_set, _parse_rpn(structure))
+    for structure in query.children:  # loops, not next() on a generator: ~4x cheaper
+        if structure.cls == CONTEXT:
+            return RpnQuery(attr_set, _parse_rpn(structure))
+    raise PduError(f"no RPN structure in query [{query.tag}]")
 
 
 def _parse_rpn(node: Node) -> Rpn:
@@ -351,12 +371,14 @@ def _parse_rpn(node: Node) -> Rpn:
     raise PduError(f"unknown RPN structure [{node.tag}]")
 
 
-def _operator(node: Node) -> Literal["and", "or", "and-not", "prox"]:
-    names: dict[int, Literal["and", "or", "and-not", "prox"]] = {
-        0: "and", 1: "or", 2: "and-not", 3: "prox"}
-    if node.tag not in names:
+_Operator = Literal["and", "or", "and-not", "prox"]
+_OPERATORS: dict[int, _Operator] = {0: "and", 1: "or", 2: "and-not", 3: "prox"}
+
+
+def _operator(node: Node) -> _Operator:
+    if node.tag not in _OPERATORS:
         raise PduError(f"unknown operator [{node.tag}]")
-    return names[node.tag]
+    return _OPERATORS[node.tag]
 
 
 def _parse_operand(node: Node) -> Rpn:
@@ -369,11 +391,17 @@ def _parse_operand(node: Node) -> Rpn:
     raise PduError(f"unknown operand [{node.tag}]")
 
 
+_TERM_TYPES: dict[int, TermType] = {45: "general", 215: "numeric", 216: "characterString"}
+
+
 def parse_attr_term(node: Node) -> AttrTerm:
-    attrs = tuple(_attribute(a) for a in node.need(44).children)
-    term = next(c for c in node.children if not c.is_(44))
-    kinds: dict[int, TermType] = {45: "general", 215: "numeric", 216: "characterString"}
-    kind: TermType = kinds.get(term.tag, "other")
+    attrs = tuple([_attribute(a) for a in node.need(44).children])
+    for term in node.children:
+        if not term.is_(44):
+            break
+    else:
+        raise PduError(f"no term in [{node.tag}]")
+    kind: TermType = _TERM_TYPES.get(term.tag, "other")
     if kind == "numeric":
         return AttrTerm(attrs, str(term.as_int()), kind)
     value = term.as_text() if kind != "other" else ""
@@ -382,7 +410,11 @@ def parse_attr_term(node: Node) -> AttrTerm:
 
 def _attribute(node: Node) -> Attribute:
     attr_set = node.find(1)
-    value_node = next(c for c in node.children if c.tag in (121, 224))
+    for value_node in node.children:
+        if value_node.tag == 121 or value_node.tag == 224:
+            break
+    else:
+        raise PduError(f"no attribute value in [{node.tag}]")
     value: int | str
     if value_node.is_(121):
         value = value_node.as_int()

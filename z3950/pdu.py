@@ -464,9 +464,19 @@ def _parse_sort(node: Node) -> SortRequest:
     )
 
 
+def _first_of(node: Node, *tags: int) -> Node | None:
+    """The first context-class child with one of these tags."""
+    for child in node.children:
+        if child.cls == ber.CONTEXT and child.tag in tags:
+            return child
+    return None
+
+
 def _sort_key(spec: Node) -> SortKeySpec:
     descending = _int_or(spec, 1, 0) in (1, 4)
-    element = next(c for c in spec.children if c.is_(1) or c.is_(2))
+    element = _first_of(spec, 1, 2)
+    if element is None:
+        raise PduError("sort key without sortElement")
     key = element.first() if element.is_(1) else None
     if key is None:
         return SortKeySpec(field="?", descending=descending)

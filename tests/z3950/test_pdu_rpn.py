@@ -83,3 +83,11 @@ def test_missing_search_fields_name_the_element() -> None:
         node.children = [c for c in ber.decode(full).children if c.tag != tag]
         with pytest.raises(ber.BerError, match=rf"missing element \[{tag}\]"):
             pdu._parse_search(node)
+
+
+def test_a_sort_key_without_its_element_is_a_pdu_error() -> None:
+    spec = seq(integer(0, 3, CONTEXT))  # a SortKeySpec with caseSensitivity [3] only
+    request = cons(pdu.SORT_REQUEST, prim(2, b"ref"), cons(3, text("default", 0, CONTEXT)),
+                   text("sorted", 4, CONTEXT), cons(5, spec))
+    with pytest.raises(pdu.PduError, match="sortElement"):
+        pdu.parse_request(request)

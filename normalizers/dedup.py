@@ -84,12 +84,14 @@ class DedupClusterer:
         if profile_json is None:
             store(None)
             return self.place(conn, record_id)
+        profile = None
         if keys is None:
-            keys = keys_of(Profile.loads(profile_json))
+            profile = Profile.loads(profile_json)
+            keys = keys_of(profile)
         rules = self._rules(conn, who)
         near = self._near(conn, record_id, keys, rules)
-        ranked = (self._score(conn, Member(record_id, who, Profile.loads(profile_json)), near,
-                              rules) if near else [])
+        me = Member(record_id, who, profile or Profile.loads(profile_json)) if near else None
+        ranked = self._score(conn, me, near, rules) if me else []
         cluster_id = None if ranked else fresh_cluster_id(conn, record_id)
         store(cluster_id)
         db.write_keys(conn, record_id, keys, profile_json, fresh=True)

@@ -91,14 +91,14 @@ class CatalogDocument:
 
     @property
     def public_usmarc(self) -> bytes | None:
-        """The public view's full ISO 2709 record with holdings, when it came stored
-        (``public_view``): Z39.50's USMARC answer, ready."""
+        """The public view's full ISO 2709 record with its holdings, when the backend
+        stored it ready (``public_view``); None otherwise."""
         ready: bytes | None = self.__dict__.get("_usmarc")
         return ready
 
     def to_json(self) -> dict[str, Any]:
         # vars() not asdict(): asdict deep-copies every value, which dominated indexing time.
-        data = {name: getattr(self, name) for name in _DOCUMENT_FIELDS}
+        data = {name: getattr(self, name) for name in FIELD_NAMES}
         data["holdings"] = [dict(vars(h)) for h in self.holdings]
         data["marc"] = self.marc.decode("utf-8", "replace")
         return data
@@ -127,10 +127,11 @@ class CatalogDocument:
 
     @classmethod
     def public_view(cls, text: bytes, marc: bytes, usmarc: bytes) -> CatalogDocument | None:
-        """The entry as the public sees it, decoded only as far as its id: a Z39.50 present
-        needs no more than that and ``usmarc`` (``public_usmarc``), and decoding the JSON
-        was most of a present's cost. Any other field decodes the rest on first use. None
-        when the JSON does not start with a plain id (then ``loads`` it)."""
+        """The entry as the public sees it, decoded only as far as its id: sending its
+        MARC needs no more than that and ``usmarc`` (``public_usmarc``), and decoding the
+        JSON cost more than the rest of a Z39.50 present. Any other field decodes the
+        rest on first use. None when the JSON does not start with a plain id (then
+        ``loads`` it)."""
         if not text.startswith(b'{"id":"'):
             return None
         end = text.find(b'"', 7)
@@ -150,13 +151,13 @@ def _complete(doc: CatalogDocument, pending: tuple[bytes, bytes]) -> None:
     object.__setattr__(doc, "__dict__", decoded)
 
 
-_DOCUMENT_FIELDS = tuple(f.name for f in fields(CatalogDocument))
+FIELD_NAMES = tuple(f.name for f in fields(CatalogDocument))  # in declaration order
 # Defaults stay in ``__init__`` and ``fields()`` but not as class attributes, so that
 # reading a field a ``public_view`` document has not decoded reaches ``__getattr__``.
 for _field in fields(CatalogDocument):
     if _field.default is not MISSING:
         delattr(CatalogDocument, _field.name)
-_FIELD_SET = frozenset(_DOCUMENT_FIELDS)
+_FIELD_SET = frozenset(FIELD_NAMES)
 _TUPLE_FIELDS = ("other_titles", "creators", "subjects", "isbns", "issns", "identifiers",
                  "classification", "series", "notes", "member_ids")
 

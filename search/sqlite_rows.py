@@ -2,7 +2,7 @@
 
 * ``entries``: id, scope/sort/facet columns (narrow, so scans and sorts stay cheap);
 * ``docs``: the JSON of each entry without its MARC, the MARC beside it, and the public
-  view's ISO 2709 record with holdings (Z39.50 presents it as is);
+  view's ISO 2709 record with its holdings (``public_usmarc``), ready to send;
 * ``ftext``: folded and exact (lowercase NFC) text per word index, the external content
   of the FTS5 table;
 * ``vals``: one row per distinct (index, key) value, for keyword search, ``==``, facets and
@@ -12,12 +12,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from normalizers.bib import json_text
 from normalizers.export import iso2709_of
 from normalizers.text import exact
-from search.document import CatalogDocument
+from search.document import FIELD_NAMES, CatalogDocument
 from search.sqlite_keys import fast_fold, field_key, isbn_forms, keyword_key, value_key
 
 SqlRow = tuple[object, ...]
@@ -25,21 +25,19 @@ ALL_LIBRARIES = "*"  # ``vals.lib`` of the per-entry copy of a holdings-derived 
 ValRow = tuple[int, str, str, str, int, str]
 
 
-_DOC_FIELDS = tuple(f.name for f in fields(CatalogDocument))
-
 
 def doc_json(doc: CatalogDocument) -> str:
     """``doc.dumps()`` less ``marc`` (stored beside it as bytes, so neither written nor
     read as escaped JSON text), without the deep copy of ``dataclasses.asdict``."""
-    data: dict[str, object] = {name: getattr(doc, name) for name in _DOC_FIELDS}
+    data: dict[str, object] = {name: getattr(doc, name) for name in FIELD_NAMES}
     data["holdings"] = [vars(h) for h in doc.holdings]
     del data["marc"]
     return json_text(data)
 
 
 def public_usmarc(doc: CatalogDocument) -> bytes | None:
-    """What a Z39.50 present of USMARC, element set F, answers the public for this entry;
-    None if the public cannot see it."""
+    """The entry as the public sees it, as ISO 2709 with its holdings as 852s
+    (``normalizers.export.iso2709_of``); None if the public cannot see it."""
     seen = doc.visible_to(None, False)
     return None if seen is None else iso2709_of(seen)
 

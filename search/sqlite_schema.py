@@ -73,18 +73,26 @@ def create_schema(conn: sqlite3.Connection) -> None:
 
 
 def _add_columns(conn: sqlite3.Connection) -> None:
-    """Bring an index written by an earlier version up to the current columns, in one
-    write transaction (several serving processes may open it at once)."""
+    """Bring an index written by an earlier version up to the current columns. Only when
+    one is missing, in a write transaction that looks again (several serving processes
+    may open it at once); an index that has them takes no write lock."""
+    if not _missing_columns(conn):
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for table, column, kind in _ADDED_COLUMNS:
-            have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-            if column not in have:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        for table, column, kind in _missing_columns(conn):
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _missing_columns(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    tables = {table for table, _, _ in _ADDED_COLUMNS}
+    have = {(table, row[1]) for table in tables
+            for row in conn.execute(f"PRAGMA table_info({table})")}
+    return [added for added in _ADDED_COLUMNS if added[:2] not in have]
 
 
 def bump_generation(conn: sqlite3.Connection) -> None:

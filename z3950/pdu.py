@@ -230,12 +230,18 @@ def _parse_apdu(data: bytes) -> Request:
 
 
 def _reference_id(node: Node) -> bytes | None:
-    found = node.find(2)
+    return _reference(node.find(2))
+
+
+def _reference(found: Node | None) -> bytes | None:
     return found.content if found is not None and not found.constructed else None
 
 
 def _int_or(node: Node, tag: int, default: int) -> int:
-    found = node.find(tag)
+    return _int_of(node.find(tag), default)
+
+
+def _int_of(found: Node | None, default: int) -> int:
     return found.as_int() if found is not None else default
 
 
@@ -315,23 +321,17 @@ def _need(node: Node, fields: dict[int, Node], tag: int) -> Node:
     return found if found is not None else node.need(tag)  # which raises its BerError
 
 
-def _int_in(fields: dict[int, Node], tag: int, default: int) -> int:
-    found = fields.get(tag)
-    return found.as_int() if found is not None else default
-
-
 def _parse_search(node: Node) -> SearchRequest:
     fields = _context_children(node)
     query = _need(node, fields, 21).first()
     if not (query.is_(1) or query.is_(101)):
         raise QueryTypeError(f"query type {query.tag} is not supported")
-    syntax, reference = fields.get(104), fields.get(2)
+    syntax = fields.get(104)
     return SearchRequest(
-        reference_id=(reference.content if reference is not None and not reference.constructed
-                      else None),
-        small_set_upper_bound=_int_in(fields, 13, 0),
-        large_set_lower_bound=_int_in(fields, 14, 1),
-        medium_set_present_number=_int_in(fields, 15, 0),
+        reference_id=_reference(fields.get(2)),
+        small_set_upper_bound=_int_of(fields.get(13), 0),
+        large_set_lower_bound=_int_of(fields.get(14), 1),
+        medium_set_present_number=_int_of(fields.get(15), 0),
         replace=_need(node, fields, 16).as_bool(),
         result_set_name=_need(node, fields, 17).as_text(),
         databases=tuple([d.as_text() for d in _need(node, fields, 18).children]),

@@ -8,10 +8,13 @@ the ids of the member records.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
+
+Stored = tuple[bytes, bytes | None]  # an entry's JSON (without MARC) and MARC, as stored
 
 
 @dataclass(frozen=True)
@@ -126,9 +129,10 @@ class CatalogDocument:
 
 
     @classmethod
-    def public_view(cls, text: bytes, marc: bytes, usmarc: bytes) -> CatalogDocument | None:
-        """The entry as the public sees it, decoded only as far as its id: sending its
-        MARC needs no more than that and ``usmarc`` (``public_usmarc``), and decoding the
+    def public_view(cls, text: bytes, marc: bytes, usmarc: bytes | None
+                    ) -> CatalogDocument | None:
+        """The entry as the public sees it, decoded only as far as its id: a page often
+        needs no more (or only the ready ``usmarc``, ``public_usmarc``), and decoding the
         JSON cost more than the rest of a Z39.50 present. Any other field decodes the
         rest on first use. None when the JSON does not start with a plain id (then
         ``loads`` it)."""
@@ -137,15 +141,29 @@ class CatalogDocument:
         end = text.find(b'"', 7)
         if end < 0 or b"\\" in text[7:end]:
             return None
+        return cls._lazy(text[7:end].decode(), (text, marc), usmarc)
+
+    @classmethod
+    def public_record(cls, entry_id: str, usmarc: bytes, load: Callable[[], Stored]
+                      ) -> CatalogDocument:
+        """The entry as the public sees it, holding only its id and ``usmarc``; any other
+        field first calls ``load`` for the stored JSON and MARC (which may raise, e.g.
+        when the entry changed since)."""
+        return cls._lazy(entry_id, load, usmarc)
+
+    @classmethod
+    def _lazy(cls, entry_id: str, pending: Stored | Callable[[], Stored],
+              usmarc: bytes | None) -> CatalogDocument:
         doc = object.__new__(cls)
-        doc.__dict__.update(id=text[7:end].decode(), _pending=(text, marc), _usmarc=usmarc)
+        doc.__dict__.update(id=entry_id, _pending=pending, _usmarc=usmarc)
         return doc
 
 
-def _complete(doc: CatalogDocument, pending: tuple[bytes, bytes]) -> None:
-    """Decode the rest of a ``public_view`` document, as ``visible_to`` would show it to
-    the public (restricted holdings dropped). Idempotent, so a race is harmless."""
-    full = CatalogDocument.loads(*pending)
+def _complete(doc: CatalogDocument, pending: Stored | Callable[[], Stored]) -> None:
+    """Decode the rest of a ``public_view`` or ``public_record`` document, as
+    ``visible_to`` would show it to the public (restricted holdings dropped). Idempotent,
+    so a race is harmless."""
+    full = CatalogDocument.loads(*(pending() if callable(pending) else pending))
     decoded = (full.visible_to(None, False) or full).__dict__  # a fresh dict: taken over
     decoded["_usmarc"] = doc.__dict__["_usmarc"]
     object.__setattr__(doc, "__dict__", decoded)

@@ -44,6 +44,9 @@ Truncation = Literal["none", "right", "left", "both"]
 Visibility = Literal["public", "staff", "admin"]
 
 SortField = Literal["relevance", "year", "title", "creator", "added"]
+# How the caller sends its hits: "usmarc" (a Z39.50 target) reads each hit's public ISO
+# 2709 record and id, and a backend may load the rest of the document on first use only.
+HitView = Literal["document", "usmarc"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ class SearchRequest:
     sort: tuple[SortKey, ...] = ()
     facets: tuple[Index, ...] = ()
     facet_size: int = 20
+    view: HitView = "document"
 
 
 @dataclass(frozen=True)

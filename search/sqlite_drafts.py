@@ -14,7 +14,15 @@ import re
 from dataclasses import dataclass
 
 from search.document import CatalogDocument
-from search.sqlite_rows import DocRows, doc_json, entry_row, public_usmarc, text_row, val_rows
+from search.sqlite_rows import (
+    DocRows,
+    doc_json,
+    entry_row,
+    pub_row,
+    public_usmarc,
+    text_row,
+    val_rows,
+)
 
 _PLAIN = re.compile(r"[0-9A-Za-z:._-]*")
 
@@ -34,10 +42,9 @@ class RowsDraft:
     def bind(self, rowid: int, entry_id: str, added: str, updated: str) -> DocRows:
         document = (f'{{"id":{_text(entry_id)},{self.json_middle},"added":{_text(added)},'
                     f'"updated":{_text(updated)}}}')
-        return DocRows((rowid, entry_id, *self.entry, added),
-                       (rowid, document, self.marc, self.usmarc),
+        return DocRows((rowid, entry_id, *self.entry, added), (rowid, document, self.marc),
                        (rowid, *self.text), [(rowid, *v) for v in self.vals],
-                       [(rowid, *h) for h in self.holdings])
+                       [(rowid, *h) for h in self.holdings], pub_row(rowid, entry_id, self.usmarc))
 
 
 @dataclass(frozen=True)

@@ -186,7 +186,10 @@ class SqliteFtsBackend:
                     for i, doc in enumerate(latest)]
             conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              [r.entry for r in rows])
-            conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?)", [r.json for r in rows])
+            conn.executemany("INSERT INTO docs(rowid, json, marc) VALUES (?, ?, ?)",
+                             [r.json for r in rows])
+            conn.executemany("INSERT INTO pubmarc VALUES (?, ?, ?)",
+                             [r.pub for r in rows if r.pub is not None])
             conn.executemany(f"INSERT INTO ftext VALUES ({_TEXT_MARKS})", [r.text for r in rows])
             # the rows just claimed, in rowid order, read back rather than bound again
             conn.execute(f"INSERT INTO fts(rowid, {_COLUMNS}) SELECT rowid, {_COLUMNS} "
@@ -214,6 +217,7 @@ class SqliteFtsBackend:
         conn.executemany(f"INSERT INTO fts(fts, rowid, {_COLUMNS}) SELECT 'delete', rowid, "
                          f"{_COLUMNS} FROM ftext WHERE rowid = ?", params)
         for statement in ("DELETE FROM ftext WHERE rowid = ?", "DELETE FROM docs WHERE rowid = ?",
+                          "DELETE FROM pubmarc WHERE rowid = ?",
                           "DELETE FROM vals WHERE entry = ?",
                           "DELETE FROM holdings WHERE entry = ?",
                           "DELETE FROM entries WHERE rowid = ?"):
@@ -248,7 +252,8 @@ class SqliteFtsBackend:
             facets: dict[str, list[FacetCount]] = {
                 index: sqlite_read.facet(conn, index, request.scope, request.facet_size)
                 for index in dict.fromkeys(request.facets)}
-            hits = sqlite_read.page(conn, request, compiled, source) if request.size > 0 else []
+            hits = (sqlite_read.page(conn, request, compiled, source, self._docs_row)
+                    if request.size > 0 else [])
         return SearchResult(total=total, hits=hits, facets=facets)
 
     def _any_hidden(self, conn: sqlite3.Connection, gen: int, scope: Scope) -> bool:
@@ -259,15 +264,15 @@ class SqliteFtsBackend:
         return bool(self._cached(("hidden", gen), lambda: int(conn.execute(
             "SELECT EXISTS (SELECT 1 FROM entries WHERE pub = 0)").fetchone()[0])))
 
-    @staticmethod
-    def _unranked_page(conn: sqlite3.Connection, request: SearchRequest, compiled: Compiled,
-                       hidden: bool) -> SearchResult:
+    def _unranked_page(self, conn: sqlite3.Connection, request: SearchRequest,
+                       compiled: Compiled, hidden: bool) -> SearchResult:
         """A page of a query without word clauses (ISBN, year, library...): nothing ranks
         it, so hits come in entry order, total and page straight from its WHERE. Filling
         ``temp.hits`` first cost a quarter of a Z39.50 ISBN search."""
         source = sqlite_read.matching(compiled, request.scope, hidden)
         total = sqlite_read.count(conn, source)
-        hits = sqlite_read.page(conn, request, compiled, source) if total > request.start else []
+        hits = (sqlite_read.page(conn, request, compiled, source, self._docs_row)
+                if total > request.start else [])
         return SearchResult(total=total, hits=hits)
 
     def _ranked_page(self, conn: sqlite3.Connection, request: SearchRequest,
@@ -288,7 +293,8 @@ class SqliteFtsBackend:
             ranked, total = self._ranked(conn, compiled, source, request.scope, want, gen)
             rowids = ranked[request.start:end]
         return SearchResult(total=total,
-                            hits=sqlite_read.documents(conn, rowids, request.scope))
+                            hits=sqlite_read.documents(conn, rowids, request.scope,
+                                                       request.view, self._docs_row))
 
     def _ranked(self, conn: sqlite3.Connection, compiled: Compiled,
                 source: sqlite_read.Source, scope: Scope, want: int, gen: int
@@ -318,7 +324,8 @@ class SqliteFtsBackend:
                 cached = sqlite_read.facet(conn, index, scope, request.facet_size)
                 self._remember(key, cached)
             facets[index] = cached  # type: ignore[assignment]
-        hits = sqlite_read.page(conn, request, compiled, source) if request.size > 0 else []
+        hits = (sqlite_read.page(conn, request, compiled, source, self._docs_row)
+                if request.size > 0 else [])
         return SearchResult(total=total, hits=hits, facets=facets)
 
     def _cached(self, key: CacheKey, compute: Callable[[], int]) -> int:
@@ -331,6 +338,17 @@ class SqliteFtsBackend:
             if len(self._cache) >= _CACHE_SIZE:
                 self._cache.clear()
             self._cache[key] = value
+
+    def _docs_row(self, rowid: int) -> tuple[bytes, bytes | None]:
+        """The JSON and MARC of a hit found in the "usmarc" view, read on its first use
+        beyond its record (in the using thread, after the search's transaction). A rowid
+        names one version of an entry for good, so a row found is the version the search
+        found; none means the entry changed or went since."""
+        row = self._reader().execute(
+            "SELECT CAST(json AS BLOB), marc FROM docs WHERE rowid = ?", (rowid,)).fetchone()
+        if row is None:
+            raise LookupError(f"entry (row {rowid}) changed since it was found: search again")
+        return row[0], row[1]
 
     def get(self, ids: Sequence[str], scope: Scope) -> list[CatalogDocument]:
         found: dict[str, tuple[str, bytes | None]] = {}

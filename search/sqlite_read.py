@@ -8,16 +8,20 @@ count entries of the same snapshot), then the page is ordered and cut from it.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from search import sqlite_rank
 from search.document import CatalogDocument, FacetCount, ScanEntry
-from search.query import QueryError, ScanRequest, Scope, SearchRequest, SortKey
+from search.query import HitView, QueryError, ScanRequest, Scope, SearchRequest, SortKey
 from search.sqlite_compile import Compiled, Params, holding_sql, rowid_scope_sql, scope_sql
 from search.sqlite_keys import HOLDING_INDEXES, WORD_COLUMNS, WORD_INDEXES, field_key, keyword_key
 from search.sqlite_rank import BM25 as _BM25
 from search.sqlite_rows import ALL_LIBRARIES
 
+# Reads an entry's ``docs`` row (JSON, MARC) by rowid, for a hit given in the "usmarc" view
+RowLoader = Callable[[int], tuple[bytes, bytes | None]]
 _SORT_COLUMNS = {"year": "e.year", "title": "e.title_key", "creator": "e.creator_key",
                  "added": "e.added"}
 _ENTRY_FACETS = {"format": "e.format", "language": "e.language", "year": "e.year"}
@@ -118,7 +122,7 @@ def _fill_ranks(conn: sqlite3.Connection, rank_match: str) -> None:
 
 
 def page(conn: sqlite3.Connection, request: SearchRequest, compiled: Compiled,
-         source: Source) -> list[CatalogDocument]:
+         source: Source, load: RowLoader | None = None) -> list[CatalogDocument]:
     """One page of ``source`` in order."""
     join, order, order_params = _order(request.sort, compiled, source)
     if join and compiled.rank_match:
@@ -130,7 +134,7 @@ def page(conn: sqlite3.Connection, request: SearchRequest, compiled: Compiled,
         f" ORDER BY {order} LIMIT ? OFFSET ?",
         [*source.params, *order_params, max(request.size, 0),
          max(request.start, 0)])]
-    return documents(conn, rowids, request.scope)
+    return documents(conn, rowids, request.scope, request.view, load)
 
 
 def ranked_rowids(conn: sqlite3.Connection, compiled: Compiled, source: Source, limit: int,
@@ -203,23 +207,52 @@ def _ranked_in_two_passes(conn: sqlite3.Connection, compiled: Compiled, source: 
     return [r for (r,) in rows], total
 
 
-def documents(conn: sqlite3.Connection, rowids: list[int], scope: Scope
+def documents(conn: sqlite3.Connection, rowids: list[int], scope: Scope,
+              view: HitView = "document", load: RowLoader | None = None
               ) -> list[CatalogDocument]:
-    """The entries with these rowids, in this order, as ``scope`` sees them."""
+    """The entries with these rowids, in this order, as ``scope`` sees them. In the
+    "usmarc" view (with ``load``), a public hit is read from ``pubmarc`` as its id and
+    record only; ``load(rowid)`` reads the rest of it on first use."""
+    found: dict[int, CatalogDocument] = {}
+    if view == "usmarc" and load is not None and _public(scope):
+        found = _public_records(conn, rowids, load)
+    rest = [r for r in rowids if r not in found]
+    if rest:
+        found.update(_stored(conn, rest, scope))
+    return [found[r] for r in rowids if r in found]
+
+
+def _public(scope: Scope) -> bool:
+    return scope.libraries is None and not scope.sees_restricted
+
+
+def _public_records(conn: sqlite3.Connection, rowids: list[int], load: RowLoader
+                    ) -> dict[int, CatalogDocument]:
     marks = ", ".join("?" * len(rowids))
+    return {rowid: CatalogDocument.public_record(entry_id, usmarc, partial(load, rowid))
+            for rowid, entry_id, usmarc in conn.execute(
+                f"SELECT rowid, id, usmarc FROM pubmarc WHERE rowid IN ({marks})", rowids)}
+
+
+def _stored(conn: sqlite3.Connection, rowids: list[int], scope: Scope
+            ) -> dict[int, CatalogDocument]:
+    marks = ", ".join("?" * len(rowids))
+    public = _public(scope)
+    found: dict[int, CatalogDocument] = {}
     # as bytes: orjson reads the UTF-8 itself, with no str built for each document first
-    stored = {row[0]: row for row in conn.execute(
-        f"SELECT rowid, CAST(json AS BLOB), marc, usmarc FROM docs WHERE rowid IN ({marks})",
-        rowids)}
-    public = scope.libraries is None and not scope.sees_restricted
-    docs = (_document(stored[r], public, scope) for r in rowids if r in stored)
-    return [doc for doc in docs if doc is not None]
+    for row in conn.execute(
+            f"SELECT rowid, CAST(json AS BLOB), marc, usmarc FROM docs WHERE rowid IN ({marks})",
+            rowids):
+        doc = _document(row, public, scope)
+        if doc is not None:
+            found[row[0]] = doc
+    return found
 
 
 def _document(row: tuple[int, bytes, bytes | None, bytes | None], public: bool,
               scope: Scope) -> CatalogDocument | None:
     _, text, marc, usmarc = row
-    if public and marc is not None and usmarc is not None:
+    if public and marc is not None:
         view = CatalogDocument.public_view(text, marc, usmarc)
         if view is not None:
             return view

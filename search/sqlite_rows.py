@@ -1,8 +1,11 @@
 """One ``CatalogDocument`` as the rows the SQLite backend stores.
 
 * ``entries``: id, scope/sort/facet columns (narrow, so scans and sorts stay cheap);
-* ``docs``: the JSON of each entry without its MARC, the MARC beside it, and the public
-  view's ISO 2709 record with its holdings (``public_usmarc``), ready to send;
+* ``docs``: the JSON of each entry without its MARC, and the MARC beside it;
+* ``pubmarc``: the entry's id and its public view as ISO 2709 with its holdings
+  (``public_usmarc``), ready to send, for entries the public can see. A table of its own,
+  a quarter of ``docs``'s size: a Z39.50 present reads only these pages, so fewer of
+  them, more of them already in memory;
 * ``ftext``: folded and exact (lowercase NFC) text per word index, the external content
   of the FTS5 table;
 * ``vals``: one row per distinct (index, key) value, for keyword search, ``==``, facets and
@@ -43,7 +46,12 @@ def public_usmarc(doc: CatalogDocument) -> bytes | None:
 
 
 def docs_row(rowid: int, doc: CatalogDocument) -> SqlRow:
-    return (rowid, doc_json(doc), doc.marc, public_usmarc(doc))
+    return (rowid, doc_json(doc), doc.marc)
+
+
+def pub_row(rowid: int, entry_id: str, usmarc: bytes | None) -> SqlRow | None:
+    """The ``pubmarc`` row of an entry, None when the public cannot see it."""
+    return None if usmarc is None else (rowid, entry_id, usmarc)
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ class DocRows:
     text: SqlRow
     vals: list[ValRow]
     holdings: list[SqlRow]
+    pub: SqlRow | None
 
 
 def _isbn_keys(doc: CatalogDocument) -> list[tuple[str, list[str]]]:
@@ -137,4 +146,5 @@ def doc_rows(rowid: int, doc: CatalogDocument) -> DocRows:
                                                 for h in doc.holdings))
     isbns, title_key = _isbn_keys(doc), field_key(doc.title)
     return DocRows(entry_row(rowid, doc, title_key), docs_row(rowid, doc),
-                   text_row(rowid, doc, isbns), val_rows(rowid, doc, isbns, title_key), holdings)
+                   text_row(rowid, doc, isbns), val_rows(rowid, doc, isbns, title_key), holdings,
+                   pub_row(rowid, doc.id, public_usmarc(doc)))

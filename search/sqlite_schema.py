@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS entries(
     added TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs(rowid INTEGER PRIMARY KEY, json TEXT NOT NULL, marc BLOB,
     usmarc BLOB);
+CREATE TABLE IF NOT EXISTS pubmarc(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL,
+    usmarc BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS ftext(rowid INTEGER PRIMARY KEY, {", ".join(TEXT_COLUMNS)});
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({", ".join(TEXT_COLUMNS)},
     content='ftext', content_rowid='rowid',
@@ -61,7 +63,9 @@ def connect(path: Path, cache_kib: int) -> sqlite3.Connection:
 
 
 # Columns added since the first release: (table, column, type). Rows written before have
-# NULL there and are read the old way (``docs``: the MARC inside the JSON).
+# NULL there and are read the old way (``docs``: the MARC inside the JSON). ``docs.usmarc``
+# is no longer written (``pubmarc`` holds it since) but still read where an older version
+# wrote it.
 _ADDED_COLUMNS = (("docs", "marc", "BLOB"), ("docs", "usmarc", "BLOB"))
 
 

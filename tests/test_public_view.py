@@ -1,15 +1,20 @@
-"""The public view of an entry read from SQLite: decoded only as far as its id, with the
-Z39.50 USMARC record stored ready, and the same document as a full read once any other
-field is touched. An index written before the MARC moved out of the JSON still reads."""
+"""The public view of an entry read from SQLite: decoded only as far as its id, and the
+same document as a full read once any other field is touched. In the "usmarc" view (Z39.50)
+a hit is read from ``pubmarc``, its record stored ready, and the rest is read on first use.
+Indexes written before the MARC moved out of the JSON, and before ``pubmarc``, still read."""
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
+from typing import get_args
+
+import pytest
 
 from normalizers.export import iso2709_of
 from search.document import CatalogDocument, Holding
-from search.query import MatchAll, Scope, SearchRequest, Term
+from search.query import HitView, MatchAll, Scope, SearchRequest, Term
 from search.sqlite_fts import SqliteFtsBackend
 from z3950.pdu import USMARC
 from z3950.records import render
@@ -24,8 +29,9 @@ PUBLIC = Scope()
 STAFF = Scope(visibility="staff")
 
 
-def _hit(backend: SqliteFtsBackend, scope: Scope) -> CatalogDocument:
-    request = SearchRequest(Term("title", "=", "kieu"), scope, 0, 10)
+def _hit(backend: SqliteFtsBackend, scope: Scope, view: HitView = "document"
+         ) -> CatalogDocument:
+    request = SearchRequest(Term("title", "=", "kieu"), scope, 0, 10, view=view)
     (hit,) = backend.search(request).hits
     return hit
 
@@ -36,13 +42,36 @@ def test_a_public_hit_is_the_public_view_of_the_entry(tmp_path: Path) -> None:
     hit = _hit(backend, PUBLIC)
     seen = DOC.visible_to(None, False)
     assert seen is not None
-    assert hit.public_usmarc == iso2709_of(seen)  # stored at index time, restricted left out
     assert "title" not in vars(hit)  # nothing decoded yet beyond the id
-    assert render(hit, USMARC, "F") == iso2709_of(seen)
     assert hit.id == DOC.id
     assert hit == seen  # any field decodes the rest, as the public sees it
     assert [h.library for h in hit.holdings] == ["VN-A"]
     assert hit.to_json() == seen.to_json()
+    assert render(hit, USMARC, "F") == iso2709_of(seen)
+
+
+def test_a_usmarc_hit_holds_its_ready_record_and_loads_the_rest(tmp_path: Path) -> None:
+    backend = SqliteFtsBackend(tmp_path / "index.sqlite")
+    backend.upsert([DOC])
+    hit = _hit(backend, PUBLIC, "usmarc")
+    seen = DOC.visible_to(None, False)
+    assert seen is not None
+    assert hit.public_usmarc == iso2709_of(seen)  # stored at index time, restricted left out
+    assert render(hit, USMARC, "F") == iso2709_of(seen)
+    assert set(vars(hit)) == {"id", "_pending", "_usmarc"}  # no JSON read for that
+    assert hit.id == DOC.id
+    assert hit == seen  # any other field reads and decodes the rest, as the public sees it
+    assert hit.to_json() == seen.to_json()
+
+
+def test_a_usmarc_hit_of_an_entry_changed_since_says_so(tmp_path: Path) -> None:
+    backend = SqliteFtsBackend(tmp_path / "index.sqlite")
+    backend.upsert([DOC])
+    hit = _hit(backend, PUBLIC, "usmarc")
+    backend.upsert([replace(DOC, title="Truyện Kiều (new edition)")])
+    assert hit.public_usmarc is not None  # what was found can still be sent
+    with pytest.raises(LookupError, match="changed since it was found"):
+        _ = hit.title
 
 
 def test_other_scopes_read_the_whole_document(tmp_path: Path) -> None:
@@ -59,9 +88,26 @@ def test_an_entry_hidden_from_the_public_stores_no_public_record(tmp_path: Path)
     backend = SqliteFtsBackend(tmp_path / "index.sqlite")
     backend.upsert([hidden])
     assert backend.search(SearchRequest(MatchAll(), PUBLIC, 0, 10)).hits == []
+    assert backend.search(SearchRequest(MatchAll(), PUBLIC, 0, 10, view="usmarc")).hits == []
     conn = sqlite3.connect(tmp_path / "index.sqlite")
-    assert conn.execute("SELECT usmarc FROM docs").fetchall() == [(None,)]
+    assert conn.execute("SELECT count(*) FROM pubmarc").fetchone() == (0,)
     assert _hit(backend, STAFF) == hidden
+    assert _hit(backend, STAFF, "usmarc") == hidden
+
+
+def test_an_index_with_the_public_record_in_docs_still_reads(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite"
+    SqliteFtsBackend(path).upsert([DOC])
+    conn = sqlite3.connect(path)  # as the previous version wrote it: no pubmarc table
+    conn.executescript("UPDATE docs SET usmarc = (SELECT usmarc FROM pubmarc);"
+                       " DROP TABLE pubmarc;")
+    conn.close()
+    backend = SqliteFtsBackend(path)
+    seen = DOC.visible_to(None, False)
+    assert seen is not None
+    for view in get_args(HitView):
+        hit = _hit(backend, PUBLIC, view)
+        assert hit.public_usmarc == iso2709_of(seen) and hit == seen
 
 
 def test_an_index_written_before_the_marc_column_still_reads(tmp_path: Path) -> None:

@@ -147,7 +147,7 @@ class Session:
 
     async def _run_search(self, query: Query, scope: Scope, sort: tuple[SortKey, ...],
                           size: int, start: int = 0) -> _Hits:
-        request = SearchRequest(query, scope, start, size, sort)
+        request = SearchRequest(query, scope, start, size, sort, view="usmarc")
         try:
             result = await inline.call(self.backend, self.backend.search, request)
         except QueryError as error:

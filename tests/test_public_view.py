@@ -5,6 +5,7 @@ Indexes written before the MARC moved out of the JSON, and before ``pubmarc``, s
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -16,8 +17,12 @@ from normalizers.export import iso2709_of
 from search.document import CatalogDocument, Holding
 from search.query import HitView, MatchAll, Scope, SearchRequest, Term
 from search.sqlite_fts import SqliteFtsBackend
+from tests.z3950 import rawclient
+from z3950 import pdu
 from z3950.pdu import USMARC
 from z3950.records import render
+from z3950.session import Session
+from z3950.settings import Z3950Settings
 
 MARC = iso2709_of(CatalogDocument(id="m", title="Truyện Kiều", creators=("Nguyễn Du",)),
                   with_holdings=False)
@@ -123,3 +128,36 @@ def test_an_index_written_before_the_marc_column_still_reads(tmp_path: Path) -> 
     hit = _hit(backend, PUBLIC)
     assert hit == DOC.visible_to(None, False) and hit.public_usmarc is None
     assert backend.get([DOC.id], STAFF) == [DOC]
+
+
+def _answer(session: Session, request: pdu.Request) -> bytes:
+    reply = asyncio.run(session.handle(request))
+    assert reply.data is not None
+    return reply.data
+
+
+def _searched(backend: SqliteFtsBackend) -> Session:
+    session = Session(backend, Z3950Settings())
+    _answer(session, pdu.parse_request(rawclient.init_request()))
+    _answer(session, pdu.parse_request(rawclient.search_request("kieu")))
+    return session
+
+
+def _present(session: Session, syntax: str) -> bytes:
+    return _answer(session, pdu.PresentRequest(None, "default", 1, 1, "F", syntax))
+
+
+def test_z3950_sends_an_entry_changed_since_its_search_as_a_diagnostic(
+        tmp_path: Path) -> None:
+    """A Z39.50 result set holds hits in the "usmarc" view: their USMARC records are sent
+    as found; another syntax reads the entry on first use, and a changed entry says so."""
+    backend = SqliteFtsBackend(tmp_path / "index.sqlite")
+    backend.upsert([DOC])
+    assert b"<record" in _present(_searched(backend), pdu.XML_TEXT)
+    session = _searched(backend)
+    backend.upsert([replace(DOC, title="Truyện Kiều (new edition)")])
+    seen = DOC.visible_to(None, False)
+    assert seen is not None
+    assert iso2709_of(seen) in _present(session, USMARC)  # as found
+    stale = _present(session, pdu.XML_TEXT)
+    assert b"<record" not in stale and DOC.id.encode() in stale  # diagnostic 14

@@ -243,6 +243,10 @@ class Session:
             return Record(database, diagnostic=Diagnostic(14, "entry no longer available"))
         try:
             return Record(database, syntax, records.render(doc, syntax, element_set))
+        except LookupError as gone:  # read on first use, and changed since the search
+            log.info("Z39.50 entry %s: %s", doc.id, gone)
+            return Record(database, diagnostic=Diagnostic(14, f"entry {doc.id} changed since"
+                                                              " the search; search again"))
         except Exception:
             log.exception("Z39.50 could not render entry %s", doc.id)
             return Record(database, diagnostic=Diagnostic(14, f"entry {doc.id}"))

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+from operator import mul
 
+_ISBN_SEPARATOR = re.compile(r"(?<=[0-9])[- ](?=[0-9Xx])")
 _ISBN_CANDIDATE = re.compile(r"(?<![0-9])(97[89][0-9]{10}|[0-9]{9}[0-9Xx])(?![0-9])")
 _ISSN = re.compile(r"\b([0-9]{4})-?([0-9]{3}[0-9Xx])\b")
+_WEIGHTS10 = (10, 9, 8, 7, 6, 5, 4, 3, 2)  # the check character's weight is 1
+_WEIGHTS13 = (1, 3) * 6 + (1,)
 
 
 def isbn13(text: str) -> str | None:
     """The valid ISBN-13 in ``text`` ("0-19-852663-6 (pbk.)" -> "9780198526636"), or None."""
-    compact = re.sub(r"(?<=[0-9])[- ](?=[0-9Xx])", "", text)
+    # no hyphen or blank (most 020s): nothing to compact, and no regular expression scan
+    compact = _ISBN_SEPARATOR.sub("", text) if "-" in text or " " in text else text
     for candidate in _ISBN_CANDIDATE.findall(compact):
         value = str(candidate).upper()
         if len(value) == 13 and _isbn13_valid(value):
@@ -33,18 +38,18 @@ def isbn10(isbn: str) -> str | None:
 def _isbn10_valid(value: str) -> bool:
     if not value[:9].isdigit():
         return False
-    total = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(value))
-    return total % 11 == 0
+    total: int = sum(map(mul, _WEIGHTS10, map(int, value[:9])))
+    return (total + (10 if value[9] == "X" else int(value[9]))) % 11 == 0
 
 
 def _isbn13_valid(value: str) -> bool:
-    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(value))
+    total: int = sum(map(mul, _WEIGHTS13, map(int, value)))
     return total % 10 == 0
 
 
 def _to13(isbn10_value: str) -> str:
     body = "978" + isbn10_value[:9]
-    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(body))
+    total: int = sum(map(mul, _WEIGHTS13, map(int, body)))  # the first 12 weights
     return body + str((10 - total % 10) % 10)
 
 

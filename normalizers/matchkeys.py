@@ -48,6 +48,7 @@ _ORDINAL = re.compile(r"^([0-9]+)(st|nd|rd|th|e|er|eme|a|o)$")
 _NOT_ID024 = re.compile(r"[^0-9A-Za-z./]")
 _SYSTEM_NUMBER = re.compile(r"\s*\(([^)]+)\)\s*(.+)")
 _OCLC_PREFIX = re.compile(r"^(ocm|ocn|on)")
+_MAIN_ENTRY = ("100", "110", "111")
 # ABBREVIATIONS as word tuples, for ``tokens`` (a word is kept as itself otherwise)
 _SPELLED_OUT = {short: tuple(long.split()) for short, long in ABBREVIATIONS.items()}
 
@@ -82,14 +83,16 @@ def profile_of(record: Record | FieldIndex, bib: Bib) -> Profile:
 
 def _profile(record: FieldIndex, bib: Bib) -> Profile:
     title_field = record.first("245")
+    title = _title_tokens(title_field, "abnp")
+    names = _named(record)
     return Profile(
         format=bib.format, year=bib.year, language=_language(bib.language),
-        title=_title_tokens(title_field, "abnp"), short=_title_tokens(title_field, "anp"),
+        title=title, short=_short_title(title_field, title),
         part=part_key(" ".join(title_field.values("np")) if title_field else ""),
         series_volume=part_key(" ".join(v for f in record.get_fields("490", "830")
                                         for v in f.values("v"))),
         edition=edition_key(bib.edition), pages=bib.pages,
-        author=_main_author(record), names=_names(record),
+        author=_main_author(names), names=[found for _, found in names if found],
         isbns=_unique([*bib.isbns, *bib.invalid_isbns]), ids=_ids(record))
 
 
@@ -110,9 +113,19 @@ def keys_of(profile: Profile) -> set[tuple[str, str]]:
 def tokens(text: str) -> list[str]:
     """Folded word tokens with common abbreviations spelled out and '&' as 'and'."""
     spelled = _SPELLED_OUT
+    found = folded_words(text.replace("&", " and "))
+    if spelled.keys().isdisjoint(found):  # most texts: no abbreviation to spell out
+        return found
     # A word token holds no blank, so word.split() == [word] for all other words.
-    return [part for word in folded_words(text.replace("&", " and "))
-            for part in spelled.get(word, (word,))]
+    return [part for word in found for part in spelled.get(word, (word,))]
+
+
+def _short_title(title_field: Field | None, title: list[str]) -> list[str]:
+    """``_title_tokens(title_field, "anp")``, given the "abnp" tokens: the same words
+    unless the title has a $b (a copy, so the two lists stay apart)."""
+    if title_field is None or title_field.get("b") is None:
+        return list(title)
+    return _title_tokens(title_field, "anp")
 
 
 def _title_tokens(title_field: Field | None, codes: str) -> list[str]:
@@ -191,15 +204,15 @@ def _name_tokens(fld: Field) -> list[str]:
     return sorted(set(tokens(" ".join(fld.values(codes)))))
 
 
-def _main_author(record: FieldIndex) -> list[str]:
-    main = next(iter(record.get_fields("100", "110", "111")), None)
-    return _name_tokens(main) if main else []
+def _named(record: FieldIndex) -> list[tuple[Field, list[str]]]:
+    """Each 1XX and 7XX name field, in record order, with its name tokens."""
+    return [(f, _name_tokens(f))
+            for f in record.get_fields("100", "110", "111", "700", "710", "711")]
 
 
-def _names(record: FieldIndex) -> list[list[str]]:
-    found = [_name_tokens(f) for f in record.get_fields("100", "110", "111", "700", "710",
-                                                         "711")]
-    return [n for n in found if n]
+def _main_author(named: list[tuple[Field, list[str]]]) -> list[str]:
+    """The name tokens of the main entry, the first 1XX (a copy: ``names`` has them too)."""
+    return next((list(found) for f, found in named if f.tag in _MAIN_ENTRY), [])
 
 
 def _ids(record: FieldIndex) -> list[str]:

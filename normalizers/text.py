@@ -48,14 +48,46 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def _ascii_words_table() -> dict[int, str | None]:
+    """ASCII to what ``folded_words`` keeps of it: letters lowercased, the apostrophe
+    dropped (as ``fold`` drops it), a blank to split on for anything the word pattern skips."""
+    table: dict[int, str | None] = {}
+    for char in map(chr, range(128)):
+        if char == "'":
+            table[ord(char)] = None
+        elif not (char.isalnum() or char == "_"):
+            table[ord(char)] = " "
+        elif char.isupper():
+            table[ord(char)] = char.lower()
+    return table
+
+
+_ASCII_WORDS = _ascii_words_table()
+
+
 def folded_words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))  # words(fold(text)), one call less: ingest calls it a lot
+    """``words(fold(text))``. ASCII text (most of it) is folded and split in one translate
+    and a split, several times cheaper than the regular expression scan."""
+    if text.isascii():
+        return text.translate(_ASCII_WORDS).split()
+    return _WORD.findall(fold(text))
+
+
+_ISBD_ENDS = " /:;,=."
+# every character ``str.strip`` takes for a blank (none is past U+3000, as a test checks)
+BLANKS = "".join([char for char in map(chr, range(0x3001)) if char.isspace()])
+# ISBD ends other than "." (which may end an initial or "...") and blanks
+_TRIMMED_AT_ONCE = " /:;,=" + BLANKS
 
 
 def clean_punctuation(text: str) -> str:
     """Trim ISBD punctuation that MARC subfields carry at their ends (" /", " :", ".")."""
     text = text.strip()
-    while text and text[-1] in " /:;,=.":
+    if not text or text[-1] not in _ISBD_ENDS:  # most values: nothing to trim
+        return text
+    # the loop below drops these one at a time with the blanks before them: all at once
+    text = text.rstrip(_TRIMMED_AT_ONCE)
+    while text and text[-1] in _ISBD_ENDS:
         if text.endswith("...") or (text[-1] == "." and _is_initial(text)):
             break
         text = text[:-1].rstrip()

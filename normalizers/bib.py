@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from normalizers.isbn import isbn13, issn
-from normalizers.marc import FieldIndex, Record
+from normalizers.marc import Field, FieldIndex, Record
 from normalizers.text import clean_punctuation
 
 _YEAR = re.compile(r"(1[4-9][0-9]{2}|20[0-9]{2})")
@@ -91,23 +90,26 @@ def bib_from_record(record: Record | FieldIndex) -> Bib:
 def _bib(record: FieldIndex) -> Bib:
     """The helpers below read ``record`` through a tag index: some 30 lookups per record."""
     title_field = record.first("245")
+    fixed = record.control("008")
+    publisher, place = _publication(record)
+    isbns, invalid_isbns = _isbns(record)
     return Bib(
-        title=_title(record),
+        title=_title(title_field),
         local_id=record.control("001").strip(),
         other_titles=_other_titles(record),
         responsibility=clean_punctuation(title_field.get("c") or "") if title_field else "",
         creators=_creators(record),
         subjects=_subjects(record),
-        publisher=_publication(record, "b"),
-        place=_publication(record, "a"),
-        year=_year(record),
+        publisher=publisher,
+        place=place,
+        year=_year(record, fixed),
         edition=clean_punctuation(record.subfield("250", "a")),
-        isbns=_isbns(record, "a"),
-        invalid_isbns=_isbns(record, "z"),
+        isbns=isbns,
+        invalid_isbns=invalid_isbns,
         issns=_dedupe([v for f in record.get_fields("022") if (v := issn(f.get("a") or ""))]),
         identifiers=_identifiers(record),
-        language=_language(record),
-        format=_format(record),
+        language=_language(record, fixed),
+        format=_format(record, fixed),
         classification=_classification(record),
         series=_dedupe([clean_punctuation(f.text("av")) for f in record.get_fields("490", "830")]),
         physical=" ".join(clean_punctuation(_join(record, "300", "abc")).split()),
@@ -115,12 +117,12 @@ def _bib(record: FieldIndex) -> Bib:
         volume=_volume(record),
         notes=[t for f in record.get_fields("500", "520", "505") if (t := f.text("a"))][:10],
         encoding_level=record.leader[17:18] or " ",
-        non_filing=_non_filing(record),
+        non_filing=_non_filing(title_field),
     )
 
 
-def _title(record: FieldIndex) -> str:
-    found = record.first("245")
+def _title(found: Field | None) -> str:
+    """The title proper and its other parts, from the 245 (``found``)."""
     if found is None:
         return ""
     parts = [clean_punctuation(v) for c, v in found.subfields if c in "abfgknps"]
@@ -148,18 +150,24 @@ def _subjects(record: FieldIndex) -> list[str]:
         for f in record.get_fields(*tags)])[:30]
 
 
-def _publication(record: FieldIndex, code: str) -> str:
+def _publication(record: FieldIndex) -> tuple[str, str]:
+    """(publisher, place): $b and $a of the first publication 264 or 260 having each,
+    found in one pass over those fields."""
+    publisher = place = None
     for fld in record.get_fields("264", "260"):
         if fld.tag == "264" and fld.ind2 not in ("1", " "):
             continue
-        value = fld.get(code)
-        if value:
-            return clean_punctuation(value).strip("[] ")
-    return ""
+        if publisher is None and (value := fld.get("b")):
+            publisher = clean_punctuation(value).strip("[] ")
+        if place is None and (value := fld.get("a")):
+            place = clean_punctuation(value).strip("[] ")
+        if publisher is not None and place is not None:
+            break
+    return publisher or "", place or ""
 
 
-def _year(record: FieldIndex) -> int | None:
-    fixed = record.control("008")
+def _year(record: FieldIndex, fixed: str) -> int | None:
+    """From the 008 (``fixed``), else the first year in a 264/260 $c."""
     if len(fixed) >= 11 and fixed[7:11].isdecimal():
         return int(fixed[7:11])
     for fld in record.get_fields("264", "260"):
@@ -169,27 +177,39 @@ def _year(record: FieldIndex) -> int | None:
     return None
 
 
-def _isbns(record: FieldIndex, code: str) -> list[str]:
-    return _dedupe([v for f in record.get_fields("020") for raw in f.values(code)
-                    if (v := isbn13(raw))])
+def _isbns(record: FieldIndex) -> tuple[list[str], list[str]]:
+    """The valid ISBN-13s of the 020s' $a and of their $z, in one pass over the 020s.
+    ``c in "a"`` as ``Field.values("a")`` reads it (an empty code is in every string)."""
+    valid: list[str] = []
+    invalid: list[str] = []
+    for fld in record.get_fields("020"):
+        for c, raw in fld.subfields:
+            if c in "a" and (value := isbn13(raw)):
+                valid.append(value)
+            if c in "z" and (value := isbn13(raw)):
+                invalid.append(value)
+    return _dedupe(valid), _dedupe(invalid)
 
 
 def _identifiers(record: FieldIndex) -> list[str]:
-    found = [f"lccn:{v.strip()}" for f in record.get_fields("010") for v in f.values("a")]
-    found += [v.strip() for f in record.get_fields("035") for v in f.values("a")]
-    found += [v.strip() for f in record.get_fields("024") for v in f.values("a")]
+    """010 $a as lccn:..., 035 $a and 024 $a, trimmed: one loop rather than a list and a
+    ``Field.values`` call for each field."""
+    found = []
+    for tag, prefix in (("010", "lccn:"), ("035", ""), ("024", "")):
+        for fld in record.get_fields(tag):
+            for c, value in fld.subfields:
+                if c in "a":  # as ``Field.values("a")`` reads it
+                    found.append(prefix + value.strip())
     return _dedupe(found)
 
 
-def _language(record: FieldIndex) -> str:
-    fixed = record.control("008")
+def _language(record: FieldIndex, fixed: str) -> str:
     code = fixed[35:38].strip() if len(fixed) >= 38 else ""
     return code or (record.subfield("041", "a")[:3])
 
 
-def _format(record: FieldIndex) -> str:
+def _format(record: FieldIndex, fixed: str) -> str:
     kind, level = record.leader[6:7], record.leader[7:8]
-    fixed = record.control("008")
     if kind in "at" and level in "bis":
         return "serial"
     if kind in "at":
@@ -203,9 +223,10 @@ def _is_online(record: FieldIndex) -> bool:
 
 
 def _classification(record: FieldIndex) -> list[str]:
-    found = [f.text("a") for f in record.get_fields("082", "080", "084")]
-    found += [f.text("ab").replace(" ", "") for f in record.get_fields("050")]
-    return _dedupe([s for v in found if (s := v.strip())])
+    found = [s for f in record.get_fields("082", "080", "084") if (s := f.text("a").strip())]
+    found += [s for f in record.get_fields("050")
+              if (s := f.text("ab").replace(" ", "").strip())]
+    return _dedupe(found)
 
 
 def _pages(record: FieldIndex) -> int | None:
@@ -219,8 +240,8 @@ def _volume(record: FieldIndex) -> str:
     return " ".join([clean_punctuation(p) for p in parts if p.strip()])
 
 
-def _non_filing(record: FieldIndex) -> int:
-    found = record.first("245")
+def _non_filing(found: Field | None) -> int:
+    """The 245's second indicator: characters of the title that do not file."""
     return int(found.ind2) if found and found.ind2.isdecimal() else 0
 
 
@@ -229,8 +250,10 @@ def _join(record: FieldIndex, tag: str, codes: str) -> str:
     return found.text(codes) if found else ""
 
 
-def _dedupe(values: Iterable[str]) -> list[str]:
-    """The non-empty values, each once, in first-seen order."""
+def _dedupe(values: list[str]) -> list[str]:
+    """The non-empty values, each once, in first-seen order (``values`` may be returned)."""
+    if len(values) < 2:  # most lists: nothing to compare, so no dict
+        return values if values and values[0] else []
     found = dict.fromkeys(values)
     found.pop("", None)
     return list(found)

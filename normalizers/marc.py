@@ -101,6 +101,8 @@ class FieldIndex(_FirstLookups):
 
     def get_fields(self, *tags: str) -> Sequence[Field]:
         by_tag = self._by_tag
+        if len(tags) == 1:  # most lookups: the tag's own list
+            return by_tag.get(tags[0], ())
         found: Sequence[Field] = ()
         for tag in tags:
             group = by_tag.get(tag)

@@ -67,13 +67,17 @@ def preferred(members: list[Member]) -> Member:
 def build_document(cluster_id: str, members: list[Member]) -> CatalogDocument:
     best = preferred(members)
     bib = best.bib
+    # the best member's values first: with one member (most entries, and every drafted
+    # one) it is that member, and a union of its values with themselves is its values
+    ranked = members if len(members) == 1 else [best, *members]
+    by_source = members if len(members) == 1 else sorted(members, key=lambda m: m.source)
     return CatalogDocument(
         id=cluster_id,
         title=bib.title,
-        other_titles=_union(m.bib.other_titles for m in [best, *members]),
+        other_titles=_union(m.bib.other_titles for m in ranked),
         responsibility=bib.responsibility,
-        creators=_union(m.bib.creators for m in [best, *members]),
-        subjects=_union(m.bib.subjects for m in [best, *members]),
+        creators=_union(m.bib.creators for m in ranked),
+        subjects=_union(m.bib.subjects for m in ranked),
         publisher=bib.publisher,
         place=bib.place,
         year=bib.year,
@@ -83,12 +87,12 @@ def build_document(cluster_id: str, members: list[Member]) -> CatalogDocument:
         identifiers=_union(m.bib.identifiers for m in members),
         language=bib.language,
         format=bib.format,
-        classification=_union(m.bib.classification for m in [best, *members]),
+        classification=_union(m.bib.classification for m in ranked),
         series=tuple(bib.series),
         physical=bib.physical,
         notes=tuple(bib.notes),
-        holdings=tuple(_holding(m) for m in sorted(members, key=lambda m: m.source)),
-        member_ids=tuple(m.member_id for m in sorted(members, key=lambda m: m.source)),
+        holdings=tuple(_holding(m) for m in by_source),
+        member_ids=tuple(m.member_id for m in by_source),
         marc=best.marc,
         added=min(m.first_seen for m in members),
         updated=max(m.updated_at for m in members),

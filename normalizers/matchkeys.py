@@ -104,9 +104,10 @@ def keys_of(profile: Profile) -> set[tuple[str, str]]:
     if profile.title:
         found.add(("title", " ".join(profile.title) + "|" + author))
     if profile.short:
-        found.add(("short", " ".join(profile.short) + "|" + author))
+        short = " ".join(profile.short)
+        found.add(("short", short + "|" + author))
         if profile.year:
-            found.add(("tyear", " ".join(profile.short) + "|" + str(profile.year)))
+            found.add(("tyear", short + "|" + str(profile.year)))
     return found
 
 
@@ -132,8 +133,10 @@ def _title_tokens(title_field: Field | None, codes: str) -> list[str]:
     if title_field is None:
         return []
     skip = int(title_field.ind2) if title_field.ind2.isdecimal() else 0
-    parts = [v[skip:] if c == "a" and i == 0 else v
-             for i, (c, v) in enumerate((c, v) for c, v in title_field.subfields if c in codes)]
+    parts: list[str] = []
+    for c, v in title_field.subfields:
+        if c in codes:  # the non-filing characters come off the first part, if an $a
+            parts.append(v[skip:] if c == "a" and not parts else v)
     found = tokens(" ".join(parts))
     while len(found) > 1 and found[0] in ARTICLES:
         found = found[1:]
@@ -142,6 +145,8 @@ def _title_tokens(title_field: Field | None, codes: str) -> list[str]:
 
 def edition_key(statement: str) -> str:
     """'2nd ed.' and 'Second edition' -> 'n:2'; '1st ed.' and '' -> ''; else the words."""
+    if not statement:  # most records: no 250
+        return ""
     words = folded_words(statement)
     number = _edition_number(words)
     if number is not None:
@@ -232,7 +237,7 @@ def normalize_lccn(value: str) -> str:
     if "-" in text:
         head, _, serial = text.partition("-")
         text = head + serial.zfill(6)
-    return text if any(c.isdigit() for c in text) else ""
+    return text if any(map(str.isdigit, text)) else ""
 
 
 def system_number(value: str) -> str | None:

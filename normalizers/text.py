@@ -48,28 +48,22 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def _ascii_words_table() -> dict[int, str | None]:
-    """ASCII to what ``folded_words`` keeps of it: letters lowercased, the apostrophe
-    dropped (as ``fold`` drops it), a blank to split on for anything the word pattern skips."""
-    table: dict[int, str | None] = {}
-    for char in map(chr, range(128)):
-        if char == "'":
-            table[ord(char)] = None
-        elif not (char.isalnum() or char == "_"):
-            table[ord(char)] = " "
-        elif char.isupper():
-            table[ord(char)] = char.lower()
-    return table
+def _ascii_words_table() -> bytes:
+    """A ``bytes.translate`` table of what ``folded_words`` keeps of ASCII: letters
+    lowercased, digits and "_" as they are, a blank to split on for anything else."""
+    return bytes([ord(char.lower()) if char.isalnum() or char == "_" else ord(" ")
+                  for char in map(chr, range(256))])
 
 
 _ASCII_WORDS = _ascii_words_table()
 
 
 def folded_words(text: str) -> list[str]:
-    """``words(fold(text))``. ASCII text (most of it) is folded and split in one translate
-    and a split, several times cheaper than the regular expression scan."""
+    """``words(fold(text))``. ASCII text (most of it) is folded and split by a byte
+    translation (the apostrophe deleted, as ``fold`` deletes it) and a split, several
+    times cheaper than the regular expression scan."""
     if text.isascii():
-        return text.translate(_ASCII_WORDS).split()
+        return text.encode("ascii").translate(_ASCII_WORDS, b"'").decode("ascii").split()
     return _WORD.findall(fold(text))
 
 

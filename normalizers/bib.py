@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,16 +107,16 @@ def _bib(record: FieldIndex) -> Bib:
         edition=clean_punctuation(record.subfield("250", "a")),
         isbns=isbns,
         invalid_isbns=invalid_isbns,
-        issns=_dedupe([v for f in record.get_fields("022") if (v := issn(f.get("a") or ""))]),
+        issns=_issns(record),
         identifiers=_identifiers(record),
         language=_language(record, fixed),
         format=_format(record, fixed),
         classification=_classification(record),
-        series=_dedupe([clean_punctuation(f.text("av")) for f in record.get_fields("490", "830")]),
+        series=_dedupe(_cleaned_texts(record.get_fields("490", "830"), "av")),
         physical=" ".join(clean_punctuation(_join(record, "300", "abc")).split()),
         pages=_pages(record),
         volume=_volume(record),
-        notes=[t for f in record.get_fields("500", "520", "505") if (t := f.text("a"))][:10],
+        notes=_notes(record),
         encoding_level=record.leader[17:18] or " ",
         non_filing=_non_filing(title_field),
     )
@@ -125,29 +126,64 @@ def _title(found: Field | None) -> str:
     """The title proper and its other parts, from the 245 (``found``)."""
     if found is None:
         return ""
-    parts = [clean_punctuation(v) for c, v in found.subfields if c in "abfgknps"]
-    return " : ".join([p for p in parts[:2] if p]) + "".join(
-        [". " + p for p in parts[2:] if p]) if parts else ""
+    parts = []
+    for c, v in found.subfields:
+        if c in "abfgknps":
+            parts.append(clean_punctuation(v))
+    title = " : ".join(filter(None, parts[:2]))  # the empty parts left out
+    for part in parts[2:]:
+        if part:
+            title += ". " + part
+    return title
 
 
 def _other_titles(record: FieldIndex) -> list[str]:
     """Uniform (130/240/730), translated (242), varying (246/247) and added (740) titles:
     a title search finds a book by any of them, as cataloguers' Z39.50 targets do."""
     tags = ("130", "240", "242", "246", "247", "730", "740")
-    return _dedupe([clean_punctuation(f.text("abnp")) for f in record.get_fields(*tags)])[:10]
+    return _dedupe(_cleaned_texts(record.get_fields(*tags), "abnp"))[:10]
 
 
 def _creators(record: FieldIndex) -> list[str]:
-    names = [clean_punctuation(f.text("abcdq")) for f in record.get_fields("100", "110", "111")]
-    names += [clean_punctuation(f.text("abcdq")) for f in record.get_fields("700", "710", "711")]
+    names = _cleaned_texts(record.get_fields("100", "110", "111"), "abcdq")
+    names += _cleaned_texts(record.get_fields("700", "710", "711"), "abcdq")
     return _dedupe(names)
+
+
+def _cleaned_texts(fields: Sequence[Field], codes: str) -> list[str]:
+    """``clean_punctuation(f.text(codes))`` of each field (a loop: see ``Field.values``)."""
+    found = []
+    for fld in fields:
+        found.append(clean_punctuation(fld.text(codes)))
+    return found
 
 
 def _subjects(record: FieldIndex) -> list[str]:
     tags = ("600", "610", "611", "630", "650", "651", "653", "655")
-    return _dedupe([clean_punctuation(" -- ".join(
-        [s for c, v in f.subfields if c in "abcdtvxyz" and (s := v.strip())]))
-        for f in record.get_fields(*tags)])[:30]
+    found = []
+    for fld in record.get_fields(*tags):
+        parts = []
+        for c, v in fld.subfields:
+            if c in "abcdtvxyz" and (s := v.strip()):
+                parts.append(s)
+        found.append(clean_punctuation(" -- ".join(parts)))
+    return _dedupe(found)[:30]
+
+
+def _issns(record: FieldIndex) -> list[str]:
+    found = []
+    for fld in record.get_fields("022"):
+        if value := issn(fld.get("a") or ""):
+            found.append(value)
+    return _dedupe(found)
+
+
+def _notes(record: FieldIndex) -> list[str]:
+    found = []
+    for fld in record.get_fields("500", "520", "505"):
+        if text := fld.text("a"):
+            found.append(text)
+    return found[:10]
 
 
 def _publication(record: FieldIndex) -> tuple[str, str]:
@@ -219,13 +255,18 @@ def _format(record: FieldIndex, fixed: str) -> str:
 
 
 def _is_online(record: FieldIndex) -> bool:
-    return any("online" in (f.get("a") or "") for f in record.get_fields("338"))
+    fields = record.get_fields("338")  # most records have none: then no generator
+    return bool(fields) and any("online" in (f.get("a") or "") for f in fields)
 
 
 def _classification(record: FieldIndex) -> list[str]:
-    found = [s for f in record.get_fields("082", "080", "084") if (s := f.text("a").strip())]
-    found += [s for f in record.get_fields("050")
-              if (s := f.text("ab").replace(" ", "").strip())]
+    found = []
+    for fld in record.get_fields("082", "080", "084"):
+        if s := fld.text("a").strip():
+            found.append(s)
+    for fld in record.get_fields("050"):
+        if s := fld.text("ab").replace(" ", "").strip():
+            found.append(s)
     return _dedupe(found)
 
 
@@ -235,9 +276,14 @@ def _pages(record: FieldIndex) -> int | None:
 
 
 def _volume(record: FieldIndex) -> str:
-    parts = [v for f in record.get_fields("245") for v in f.values("np")]
-    parts += [v for f in record.get_fields("490", "830") for v in f.values("v")]
-    return " ".join([clean_punctuation(p) for p in parts if p.strip()])
+    parts = []
+    for fields, codes in ((record.get_fields("245"), "np"),
+                          (record.get_fields("490", "830"), "v")):
+        for fld in fields:
+            for value in fld.values(codes):
+                if value.strip():
+                    parts.append(clean_punctuation(value))
+    return " ".join(parts)
 
 
 def _non_filing(found: Field | None) -> int:

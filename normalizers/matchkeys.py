@@ -84,16 +84,23 @@ def profile_of(record: Record | FieldIndex, bib: Bib) -> Profile:
 def _profile(record: FieldIndex, bib: Bib) -> Profile:
     title_field = record.first("245")
     title = _title_tokens(title_field, "abnp")
-    names = _named(record)
+    named = _named(record)
     return Profile(
         format=bib.format, year=bib.year, language=_language(bib.language),
         title=title, short=_short_title(title_field, title),
         part=part_key(" ".join(title_field.values("np")) if title_field else ""),
-        series_volume=part_key(" ".join(v for f in record.get_fields("490", "830")
-                                        for v in f.values("v"))),
+        series_volume=part_key(_series_volume(record)),
         edition=edition_key(bib.edition), pages=bib.pages,
-        author=_main_author(names), names=[found for _, found in names if found],
+        author=_main_author(named), names=_names(named),
         isbns=_unique([*bib.isbns, *bib.invalid_isbns]), ids=_ids(record))
+
+
+def _series_volume(record: FieldIndex) -> str:
+    """The 490/830 $v, joined (a loop: see ``normalizers.marc.Field.values``)."""
+    parts: list[str] = []
+    for fld in record.get_fields("490", "830"):
+        parts += fld.values("v")
+    return " ".join(parts)
 
 
 def keys_of(profile: Profile) -> set[tuple[str, str]]:
@@ -211,23 +218,48 @@ def _name_tokens(fld: Field) -> list[str]:
 
 def _named(record: FieldIndex) -> list[tuple[Field, list[str]]]:
     """Each 1XX and 7XX name field, in record order, with its name tokens."""
-    return [(f, _name_tokens(f))
-            for f in record.get_fields("100", "110", "111", "700", "710", "711")]
+    found = []
+    for fld in record.get_fields("100", "110", "111", "700", "710", "711"):
+        found.append((fld, _name_tokens(fld)))
+    return found
+
+
+def _names(named: list[tuple[Field, list[str]]]) -> list[list[str]]:
+    """The name tokens of each name field that has some."""
+    found = []
+    for _, tokens_of_name in named:
+        if tokens_of_name:
+            found.append(tokens_of_name)
+    return found
 
 
 def _main_author(named: list[tuple[Field, list[str]]]) -> list[str]:
     """The name tokens of the main entry, the first 1XX (a copy: ``names`` has them too)."""
-    return next((list(found) for f, found in named if f.tag in _MAIN_ENTRY), [])
+    for fld, found in named:
+        if fld.tag in _MAIN_ENTRY:
+            return list(found)
+    return []
 
 
 def _ids(record: FieldIndex) -> list[str]:
-    found = [f"lccn:{lccn}" for f in record.get_fields("010") for v in f.values("a")
-             if (lccn := normalize_lccn(v))]
-    found += [i for f in record.get_fields("035") for s in f.values("a")
-              if (i := system_number(s))]
-    found += [f"id024:{v}" for f in record.get_fields("024") for raw in f.values("a")
-              if (v := _NOT_ID024.sub("", raw.split(" (")[0]).upper())]
-    found += [f"issn:{n}" for f in record.get_fields("022") if (n := issn(f.get("a") or ""))]
+    """Trusted identifiers as "kind:key": LCCN (010), system numbers (035), 024s, ISSNs.
+    Loops rather than comprehensions: most records have one 010 and none of the rest."""
+    found = []
+    for fld in record.get_fields("010"):
+        for value in fld.values("a"):
+            if lccn := normalize_lccn(value):
+                found.append("lccn:" + lccn)
+    for fld in record.get_fields("035"):
+        for value in fld.values("a"):
+            if number := system_number(value):
+                found.append(number)
+    for fld in record.get_fields("024"):
+        for value in fld.values("a"):
+            if key := _NOT_ID024.sub("", value.split(" (")[0]).upper():
+                found.append("id024:" + key)
+    for fld in record.get_fields("022"):
+        if serial := issn(fld.get("a") or ""):
+            found.append("issn:" + serial)
     return _unique(found)
 
 
@@ -237,6 +269,8 @@ def normalize_lccn(value: str) -> str:
     if "-" in text:
         head, _, serial = text.partition("-")
         text = head + serial.zfill(6)
+    if text.isdigit():  # the usual LCCN: digits only (and so some digit)
+        return text
     return text if any(map(str.isdigit, text)) else ""
 
 
@@ -264,6 +298,9 @@ def _language(code: str) -> str:
 
 
 def _unique(values: list[str]) -> list[str]:
+    """The non-empty values, each once, in first-seen order (``values`` may be returned)."""
+    if len(values) < 2:  # most lists: nothing to compare, so no dict
+        return values if values and values[0] else []
     return list(dict.fromkeys(v for v in values if v))
 
 

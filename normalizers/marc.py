@@ -127,6 +127,15 @@ class FieldIndex(_FirstLookups):
         group = self._by_tag.get(tag)
         return group[0] if group else None
 
+    # ``_FirstLookups``' two, each with its own lookup rather than a call to ``first``
+    def control(self, tag: str) -> str:
+        group = self._by_tag.get(tag)
+        return (group[0].data or "") if group else ""
+
+    def subfield(self, tag: str, code: str) -> str:
+        group = self._by_tag.get(tag)
+        return (group[0].get(code) or "") if group else ""
+
 
 # ---------------------------------------------------------------- ISO 2709 decoding
 

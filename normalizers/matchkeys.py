@@ -178,6 +178,8 @@ def _edition_number(words: list[str]) -> int | None:
 
 def part_key(text: str) -> str:
     """'Tập 1', 'v. 1', 'Part I' -> '1'; word parts keep their folded words."""
+    if not text:  # most titles and series: no part
+        return ""
     found: list[str] = []
     for word in tokens(text):
         if word in PART_NOISE:

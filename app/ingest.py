@@ -30,7 +30,7 @@ from normalizers.holdings import call_number
 from normalizers.marc import FieldIndex, MarcError
 from normalizers.matchkeys import keys_of, profile_of
 from normalizers.parse import parse_raw
-from search.sqlite_drafts import RowsDraft
+from search.sqlite_drafts import rows_draft
 from store.db import StoreConnection, now, transaction
 from store.records import (
     NormalizedRecord,
@@ -372,7 +372,7 @@ def _pack(item: Prepared) -> Packed:
     record, draft = item.record, item.draft
     return (_values(item.raw), item.local_id, item.deleted,
             None if record is None else _values(record), item.error,
-            None if draft is None else (draft.key, _values(draft.rows)))
+            None if draft is None else (draft.key, tuple(draft.rows)))
 
 
 def _values(obj: object) -> tuple[Any, ...]:
@@ -384,7 +384,7 @@ def _unpack(packed: Packed) -> Prepared:
     raw, local_id, deleted, record, error, draft = packed
     return Prepared(RawRecord(*raw), local_id, deleted,
                     None if record is None else NormalizedRecord(*record), error,
-                    None if draft is None else EntryDraft(draft[0], RowsDraft(*draft[1])))
+                    None if draft is None else EntryDraft(draft[0], rows_draft(draft[1])))
 
 
 def _unpacked(future: Future[list[Packed]]) -> Future[list[Prepared]]:

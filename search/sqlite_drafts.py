@@ -12,39 +12,62 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from search.document import CatalogDocument
+from search.document import FIELD_NAMES, CatalogDocument
+from search.sqlite_keys import field_key
 from search.sqlite_rows import (
     DocRows,
-    doc_json,
-    entry_row,
-    pub_row,
-    public_usmarc,
-    text_row,
-    val_rows,
+    SqlRow,
+    ValRow,
+    bib_values,
+    entry_columns,
+    isbn_keys,
+    json_middle,
+    library_rows,
+    library_values,
+    new_doc_rows,
+    text_columns,
 )
 
 _PLAIN = re.compile(r"[0-9A-Za-z:._-]*")
+if FIELD_NAMES[0] != "id" or FIELD_NAMES[-2:] != ("added", "updated"):
+    raise ValueError("CatalogDocument must keep id first and added, updated last")
 
 
-@dataclass(frozen=True)
-class RowsDraft:
-    """``DocRows`` less rowid, entry id and dates."""
+class RowsDraft(NamedTuple):
+    """``DocRows`` less rowid, entry id and dates. A named tuple of few objects (the
+    writer unpickles each, ``app.ingest._unpack``): the value rows are flat."""
 
     entry: tuple[object, ...]  # entries columns between id and added
     json_middle: str  # the document's JSON between its "id" and "added" members
     text: tuple[object, ...]
-    vals: list[tuple[str, str, str, int, str]]
-    holdings: list[tuple[str, int]]
+    vals: tuple[str, ...]  # (index, key, display) of each bibliographic value, flat
+    library_vals: tuple[object, ...]  # ``sqlite_rows.library_values``
+    holdings: tuple[object, ...]  # (library, restricted flag) of each, flat
     marc: bytes
     usmarc: bytes | None  # ``sqlite_rows.public_usmarc``
 
     def bind(self, rowid: int, entry_id: str, added: str, updated: str) -> DocRows:
         document = (f'{{"id":{_text(entry_id)},{self.json_middle},"added":{_text(added)},'
                     f'"updated":{_text(updated)}}}')
-        return DocRows((rowid, entry_id, *self.entry, added), (rowid, document, self.marc),
-                       (rowid, *self.text), [(rowid, *v) for v in self.vals],
-                       [(rowid, *h) for h in self.holdings], pub_row(rowid, entry_id, self.usmarc))
+        items = iter(self.vals)
+        vals: list[ValRow] = [(rowid, index, key, "", 0, display)
+                              for index, key, display in zip(items, items, items, strict=False)]
+        if self.library_vals:
+            vals += library_rows(rowid, self.library_vals)
+        pairs = iter(self.holdings)
+        holdings: list[SqlRow] = [(rowid, library, flag)
+                                  for library, flag in zip(pairs, pairs, strict=False)]
+        return new_doc_rows((rowid, entry_id, *self.entry, added), (rowid, document, self.marc),
+                            (rowid, *self.text), vals, holdings,
+                            None if self.usmarc is None else (rowid, entry_id, self.usmarc))
+
+
+def rows_draft(values: tuple[object, ...]) -> RowsDraft:
+    """The ``RowsDraft`` of ``tuple(draft)`` (how a worker sends it), without the named
+    tuple's ``__new__`` (a Python call)."""
+    return tuple.__new__(RowsDraft, values)
 
 
 @dataclass(frozen=True)
@@ -59,16 +82,22 @@ class DraftedEntry:
 
 def draft_rows(doc: CatalogDocument) -> RowsDraft:
     """Rows of ``doc``, whose id and dates are placeholders (ignored)."""
-    entry = entry_row(0, doc)[2:-1]
-    whole = doc_json(doc)
-    head = f'{{"id":{_text(doc.id)},'
-    tail = f',"added":{_text(doc.added)},"updated":{_text(doc.updated)}}}'
-    if not (whole.startswith(head) and whole.endswith(tail)):
-        raise ValueError("CatalogDocument must keep id first and added, updated last")
-    vals = [(str(v[1]), str(v[2]), str(v[3]), int(v[4]), str(v[5])) for v in val_rows(0, doc)]
-    holdings = list(dict.fromkeys((h.library, int(h.restricted)) for h in doc.holdings))
-    return RowsDraft(entry, whole[len(head):-len(tail)], text_row(0, doc)[1:], vals, holdings,
-                     doc.marc, public_usmarc(doc))
+    isbns, title_key = isbn_keys(doc), field_key(doc.title)
+    entry, usmarc = entry_columns(doc, title_key)
+    vals: list[str] = []
+    for pair, display in bib_values(doc, isbns, title_key).items():
+        vals += pair
+        vals.append(display)
+    holdings = doc.holdings
+    flat: list[object] = []
+    for h in holdings:
+        flat += (h.library, int(h.restricted))
+    if len(holdings) > 1:
+        items = iter(flat)
+        flat = [x for pair in dict.fromkeys(zip(items, items, strict=False)) for x in pair]
+    return RowsDraft(entry, json_middle(doc), tuple(text_columns(doc, isbns)), tuple(vals),
+                     tuple(library_values(doc)) if holdings else (), tuple(flat), doc.marc,
+                     usmarc)
 
 
 def _text(value: str) -> str:

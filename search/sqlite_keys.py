@@ -29,6 +29,8 @@ FTS_COLUMNS: tuple[str, ...] = WORD_COLUMNS["any"]
 EXACT_COLUMNS: tuple[str, ...] = tuple(f"x_{name}" for name in FTS_COLUMNS)
 
 _ISBN = re.compile(r"97[89]\d{10}|\d{9}[\dX]")
+_ISBN_SPACING = re.compile(r"[\s\-]")
+_NOT_ISBN = re.compile(r"[^0-9X]")  # also what an ISSN key keeps
 _ISBN10_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 _ISBN13_WEIGHTS = (1, 3) * 6
 
@@ -56,6 +58,8 @@ def fast_fold(text: str) -> str:
 
 def field_key(text: str) -> str:
     """Folded whole-field value with whitespace collapsed: scan and ``==`` compare on it."""
+    if text.isascii():  # ``fast_fold`` inlined: most values
+        return " ".join(text.lower().replace("'", "").split())
     return " ".join(fast_fold(text).split())
 
 
@@ -66,9 +70,9 @@ def value_key(text: str) -> str:
 
 
 def compact_isbn(value: str) -> str:
-    squeezed = re.sub(r"[\s\-]", "", value.upper())
+    squeezed = _ISBN_SPACING.sub("", value.upper())
     found = _ISBN.match(squeezed)
-    return found.group(0) if found else re.sub(r"[^0-9X]", "", squeezed)
+    return found.group(0) if found else _NOT_ISBN.sub("", squeezed)
 
 
 def _isbn10_check(nine: str) -> str:
@@ -97,7 +101,7 @@ def keyword_key(index: str, value: str) -> str:
     if index == "isbn":
         return compact_isbn(value)
     if index == "issn":
-        return re.sub(r"[^0-9X]", "", value.upper())
+        return _NOT_ISBN.sub("", value.upper())
     if index == "id":
         return value.strip()
     return value_key(value)

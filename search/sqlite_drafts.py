@@ -22,6 +22,7 @@ from search.sqlite_rows import (
     ValRow,
     bib_values,
     entry_columns,
+    fields_of,
     isbn_keys,
     json_middle,
     library_rows,
@@ -82,21 +83,22 @@ class DraftedEntry:
 
 def draft_rows(doc: CatalogDocument) -> RowsDraft:
     """Rows of ``doc``, whose id and dates are placeholders (ignored)."""
-    isbns, title_key = isbn_keys(doc), field_key(doc.title)
-    entry, usmarc = entry_columns(doc, title_key)
+    f = fields_of(doc)
+    isbns, title_key = isbn_keys(f), field_key(f["title"])
+    entry, usmarc = entry_columns(doc, f, title_key)
     vals: list[str] = []
-    for pair, display in bib_values(doc, isbns, title_key).items():
+    for pair, display in bib_values(f, isbns, title_key).items():
         vals += pair
         vals.append(display)
-    holdings = doc.holdings
+    holdings = f["holdings"]
     flat: list[object] = []
     for h in holdings:
         flat += (h.library, int(h.restricted))
     if len(holdings) > 1:
         items = iter(flat)
         flat = [x for pair in dict.fromkeys(zip(items, items, strict=False)) for x in pair]
-    return RowsDraft(entry, json_middle(doc), tuple(text_columns(doc, isbns)), tuple(vals),
-                     tuple(library_values(doc)) if holdings else (), tuple(flat), doc.marc,
+    return RowsDraft(entry, json_middle(doc), tuple(text_columns(f, isbns)), tuple(vals),
+                     tuple(library_values(f)) if holdings else (), tuple(flat), f["marc"],
                      usmarc)
 
 

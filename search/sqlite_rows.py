@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from normalizers.bib import json_text
 from normalizers.export import iso2709_of
@@ -27,6 +28,7 @@ from search.sqlite_keys import fast_fold, field_key, isbn_forms, keyword_key, va
 SqlRow = tuple[object, ...]
 ALL_LIBRARIES = "*"  # ``vals.lib`` of the per-entry copy of a holdings-derived value
 ValRow = tuple[int, str, str, str, int, str]
+Fields = dict[str, Any]
 BibValues = dict[tuple[str, str], str]  # (index, key) -> display, first display kept
 # (index, key, library, restricted flag, display) of each holdings-derived value, flat
 LibraryValues = list[object]
@@ -51,14 +53,24 @@ def json_middle(doc: CatalogDocument) -> str:
     return json_text(data)[1:-1]
 
 
+def fields_of(doc: CatalogDocument) -> Fields:
+    """The document's fields by name: its ``__dict__``, read far faster than its attributes
+    (``CatalogDocument.__getattr__`` keeps Python from specializing those); do not change it.
+    A lazily decoded document (``public_view``) gives a fresh dict instead."""
+    fields: Fields = doc.__dict__
+    if "_pending" in fields:
+        return {name: getattr(doc, name) for name in FIELD_NAMES}
+    return fields
+
+
 def _json_data(doc: CatalogDocument) -> dict[str, object]:
     """The document's fields by name, in field order, holdings as dicts (a fresh dict)."""
-    fields = doc.__dict__
+    fields = fields_of(doc)
     if tuple(fields) == FIELD_NAMES:  # as the constructor fills it: copied in one go
         data: dict[str, object] = fields.copy()
     else:
-        data = {name: getattr(doc, name) for name in FIELD_NAMES}
-    data["holdings"] = [vars(h) for h in doc.holdings]
+        data = {name: fields[name] for name in FIELD_NAMES}
+    data["holdings"] = [vars(h) for h in fields["holdings"]]
     return data
 
 
@@ -97,26 +109,26 @@ def new_doc_rows(entry: SqlRow, json: SqlRow, text: SqlRow, vals: list[ValRow],
     return rows
 
 
-def isbn_keys(doc: CatalogDocument) -> list[tuple[str, list[str]]]:
+def isbn_keys(f: Fields) -> list[tuple[str, list[str]]]:
     """Each ISBN with its keys, computed once for the text and the value rows."""
     found: list[tuple[str, list[str]]] = []
-    for isbn in doc.isbns:
+    for isbn in f["isbns"]:
         found.append((isbn, isbn_forms(isbn)))
     return found
 
 
-def text_columns(doc: CatalogDocument, isbns: list[tuple[str, list[str]]]) -> list[str]:
+def text_columns(f: Fields, isbns: list[tuple[str, list[str]]]) -> list[str]:
     """The ``ftext`` columns after the rowid: each text folded, then each exact.
 
     ``fast_fold`` and ``_exact`` inlined for ASCII text (most): both lowercase it, and
     folding only drops apostrophes (the same string object when there is none)."""
-    other = [doc.responsibility, doc.place, doc.edition, *doc.notes, *doc.identifiers,
-             *doc.issns]
+    other = [f["responsibility"], f["place"], f["edition"], *f["notes"], *f["identifiers"],
+             *f["issns"]]
     for _, forms in isbns:
         other += forms
-    texts = ("\n".join((doc.title, *doc.other_titles, *doc.series)), "\n".join(doc.creators),
-             "\n".join(doc.subjects), doc.publisher, "\n".join(doc.series),
-             "\n".join(doc.classification), "\n".join(filter(None, other)))
+    texts = ("\n".join((f["title"], *f["other_titles"], *f["series"])), "\n".join(f["creators"]),
+             "\n".join(f["subjects"]), f["publisher"], "\n".join(f["series"]),
+             "\n".join(f["classification"]), "\n".join(filter(None, other)))
     folded: list[str] = []
     exacts: list[str] = []
     for text in texts:
@@ -133,7 +145,8 @@ def text_columns(doc: CatalogDocument, isbns: list[tuple[str, list[str]]]) -> li
 
 def text_row(rowid: int, doc: CatalogDocument,
              isbns: list[tuple[str, list[str]]] | None = None) -> SqlRow:
-    return (rowid, *text_columns(doc, isbn_keys(doc) if isbns is None else isbns))
+    f = fields_of(doc)
+    return (rowid, *text_columns(f, isbn_keys(f) if isbns is None else isbns))
 
 
 def _exact(text: str) -> str:
@@ -141,17 +154,17 @@ def _exact(text: str) -> str:
     return text.lower() if text.isascii() else exact(text)
 
 
-def bib_values(doc: CatalogDocument, isbns: list[tuple[str, list[str]]],
+def bib_values(f: Fields, isbns: list[tuple[str, list[str]]],
                title_key: str) -> BibValues:
     """Every distinct bibliographic (index, key), in order, with its first display."""
     found: BibValues = {}
     if title_key:
-        found["title", title_key] = doc.title
-    key = value_key(doc.publisher)
+        found["title", title_key] = f["title"]
+    key = value_key(f["publisher"])
     if key:
-        found["publisher", key] = doc.publisher
-    for index, values in (("creator", doc.creators), ("subject", doc.subjects),
-                          ("series", doc.series), ("classification", doc.classification)):
+        found["publisher", key] = f["publisher"]
+    for index, values in (("creator", f["creators"]), ("subject", f["subjects"]),
+                          ("series", f["series"]), ("classification", f["classification"])):
         for value in values:
             key = value_key(value)
             if key:
@@ -163,29 +176,29 @@ def bib_values(doc: CatalogDocument, isbns: list[tuple[str, list[str]]],
             pair = ("isbn", key)
             if key and pair not in found:
                 found[pair] = value
-    for value in doc.issns:
+    for value in f["issns"]:
         key = keyword_key("issn", value)
         pair = ("issn", key)
         if key and pair not in found:
             found[pair] = value
-    for value in doc.identifiers:
+    for value in f["identifiers"]:
         key = value_key(value)  # ``keyword_key("identifier", value)``
         pair = ("identifier", key)
         if key and pair not in found:
             found[pair] = value
-    for index, value in (("language", doc.language), ("format", doc.format)):
+    for index, value in (("language", f["language"]), ("format", f["format"])):
         key = value_key(value)  # ``keyword_key``
         if key:
             found[index, key] = value
-    if doc.year is not None:
-        year = str(doc.year)
+    if f["year"] is not None:
+        year = str(f["year"])
         found["year", year] = year
     return found
 
 
-def library_values(doc: CatalogDocument) -> LibraryValues:
+def library_values(f: Fields) -> LibraryValues:
     """The holdings-derived values, open holdings first, flat: see ``LibraryValues``."""
-    holdings = doc.holdings
+    holdings = f["holdings"]
     if len(holdings) > 1:
         holdings = tuple(sorted(holdings, key=_restricted))  # open holdings win
     found: LibraryValues = []
@@ -228,29 +241,34 @@ def library_rows(rowid: int, flat: Sequence[object]) -> list[ValRow]:
 
 def val_rows(rowid: int, doc: CatalogDocument, isbns: list[tuple[str, list[str]]] | None = None,
              title_key: str | None = None) -> list[ValRow]:
+    f = fields_of(doc)
     rows = [(rowid, index, key, "", 0, display) for (index, key), display in bib_values(
-        doc, isbn_keys(doc) if isbns is None else isbns,
-        field_key(doc.title) if title_key is None else title_key).items()]
-    if doc.holdings:
-        rows += library_rows(rowid, library_values(doc))
+        f, isbn_keys(f) if isbns is None else isbns,
+        field_key(f["title"]) if title_key is None else title_key).items()]
+    if f["holdings"]:
+        rows += library_rows(rowid, library_values(f))
     return rows
 
 
-def entry_columns(doc: CatalogDocument, title_key: str) -> tuple[SqlRow, bytes | None]:
-    """(``entries`` columns between id and added, ``public_usmarc``)."""
+def entry_columns(doc: CatalogDocument, f: Fields, title_key: str
+                  ) -> tuple[SqlRow, bytes | None]:
+    """(``entries`` columns between id and added, ``public_usmarc``); ``f`` is
+    ``fields_of(doc)``."""
     open_holding = restricted_holding = False
-    for h in doc.holdings:
+    holdings = f["holdings"]
+    for h in holdings:
         if h.restricted:
             restricted_holding = True
         else:
             open_holding = True
-    public = int(open_holding or not doc.holdings)
-    creator = value_key(doc.creators[0]) if doc.creators else field_key(doc.responsibility)
+    public = int(open_holding or not holdings)
+    creators = f["creators"]
+    creator = value_key(creators[0]) if creators else field_key(f["responsibility"])
     if not restricted_holding:  # ``visible_to(None, False)`` is the entry itself
         usmarc: bytes | None = iso2709_of(doc)
     else:
         usmarc = public_usmarc(doc) if open_holding else None
-    return (public, doc.year, doc.format, doc.language, title_key, creator), usmarc
+    return (public, f["year"], f["format"], f["language"], title_key, creator), usmarc
 
 
 def entry_row(rowid: int, doc: CatalogDocument, title_key: str | None = None) -> SqlRow:
@@ -260,20 +278,22 @@ def entry_row(rowid: int, doc: CatalogDocument, title_key: str | None = None) ->
             field_key(doc.title) if title_key is None else title_key, creator, doc.added)
 
 
-def holding_rows(rowid: int, doc: CatalogDocument) -> list[SqlRow]:
-    holdings = doc.holdings
+def holding_rows(rowid: int, holdings: tuple[Holding, ...]) -> list[SqlRow]:
     if len(holdings) == 1:
         return [(rowid, holdings[0].library, int(holdings[0].restricted))]
     return list(dict.fromkeys((rowid, h.library, int(h.restricted)) for h in holdings))
 
 
 def doc_rows(rowid: int, doc: CatalogDocument) -> DocRows:
-    isbns, title_key = isbn_keys(doc), field_key(doc.title)
-    middle, usmarc = entry_columns(doc, title_key)
+    f = fields_of(doc)
+    isbns, title_key = isbn_keys(f), field_key(f["title"])
+    middle, usmarc = entry_columns(doc, f, title_key)
     vals: list[ValRow] = [(rowid, index, key, "", 0, display)
-                          for (index, key), display in bib_values(doc, isbns, title_key).items()]
-    if doc.holdings:
-        vals += library_rows(rowid, library_values(doc))
-    return new_doc_rows((rowid, doc.id, *middle, doc.added), (rowid, doc_json(doc), doc.marc),
-                        (rowid, *text_columns(doc, isbns)), vals, holding_rows(rowid, doc),
-                        None if usmarc is None else (rowid, doc.id, usmarc))
+                          for (index, key), display in bib_values(f, isbns, title_key).items()]
+    holdings = f["holdings"]
+    if holdings:
+        vals += library_rows(rowid, library_values(f))
+    entry_id = f["id"]
+    return new_doc_rows((rowid, entry_id, *middle, f["added"]), (rowid, doc_json(doc), f["marc"]),
+                        (rowid, *text_columns(f, isbns)), vals, holding_rows(rowid, holdings),
+                        None if usmarc is None else (rowid, entry_id, usmarc))

@@ -123,9 +123,12 @@ def _prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str,
     fields = FieldIndex(record)  # one tag index for the Bib, profile and call number
     bib = bib_from_record(fields)
     profile = profile_of(fields, bib)
+    marc = decoded.encoded()
+    if marc == raw.data:  # most records: one object, pickled once on its way to the writer
+        marc = raw.data
     normalized = NormalizedRecord(
         source=source, local_id=local_id, raw=raw.data,
-        raw_hash=hashlib.sha1(raw.data).hexdigest(), marc=decoded.encoded(),
+        raw_hash=hashlib.sha1(raw.data).hexdigest(), marc=marc,
         bib_json=bib.dumps(), profile_json=profile.dumps(),
         repairs=tuple(decoded.repairs),
         call_number=call_number(fields, holdings_field), restricted=restricted,

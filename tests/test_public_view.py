@@ -74,6 +74,8 @@ def test_a_usmarc_hit_of_an_entry_changed_since_says_so(tmp_path: Path) -> None:
     backend.upsert([DOC])
     hit = _hit(backend, PUBLIC, "usmarc")
     backend.upsert([replace(DOC, title="Truyện Kiều (new edition)")])
+    conn = sqlite3.connect(tmp_path / "index.sqlite")  # the old version's row went with it
+    assert conn.execute("SELECT count(*) FROM pubmarc").fetchone() == (1,)
     assert hit.public_usmarc is not None  # what was found can still be sent
     with pytest.raises(LookupError, match="changed since it was found"):
         _ = hit.title

@@ -97,6 +97,11 @@ class Scope:
     def sees_restricted(self) -> bool:
         return self.visibility != "public"
 
+    @property
+    def is_public(self) -> bool:
+        """Every library at public visibility: what anyone sees."""
+        return self.libraries is None and not self.sees_restricted
+
 
 PUBLIC = Scope()
 

@@ -28,6 +28,7 @@ from search.sqlite_rows import (
     library_rows,
     library_values,
     new_doc_rows,
+    pub_row,
     text_columns,
 )
 
@@ -62,7 +63,7 @@ class RowsDraft(NamedTuple):
                                   for library, flag in zip(pairs, pairs, strict=False)]
         return new_doc_rows((rowid, entry_id, *self.entry, added), (rowid, document, self.marc),
                             (rowid, *self.text), vals, holdings,
-                            None if self.usmarc is None else (rowid, entry_id, self.usmarc))
+                            pub_row(rowid, entry_id, self.usmarc))
 
 
 def rows_draft(values: tuple[object, ...]) -> RowsDraft:

@@ -214,16 +214,12 @@ def documents(conn: sqlite3.Connection, rowids: list[int], scope: Scope,
     "usmarc" view (with ``load``), a public hit is read from ``pubmarc`` as its id and
     record only; ``load(rowid)`` reads the rest of it on first use."""
     found: dict[int, CatalogDocument] = {}
-    if view == "usmarc" and load is not None and _public(scope):
+    if view == "usmarc" and load is not None and scope.is_public:
         found = _public_records(conn, rowids, load)
     rest = [r for r in rowids if r not in found]
     if rest:
         found.update(_stored(conn, rest, scope))
     return [found[r] for r in rowids if r in found]
-
-
-def _public(scope: Scope) -> bool:
-    return scope.libraries is None and not scope.sees_restricted
 
 
 def _public_records(conn: sqlite3.Connection, rowids: list[int], load: RowLoader
@@ -237,7 +233,7 @@ def _public_records(conn: sqlite3.Connection, rowids: list[int], load: RowLoader
 def _stored(conn: sqlite3.Connection, rowids: list[int], scope: Scope
             ) -> dict[int, CatalogDocument]:
     marks = ", ".join("?" * len(rowids))
-    public = _public(scope)
+    public = scope.is_public
     found: dict[int, CatalogDocument] = {}
     # as bytes: orjson reads the UTF-8 itself, with no str built for each document first
     for row in conn.execute(

@@ -63,7 +63,13 @@ def _serving(data_dir: Path, workers: int) -> Iterator[tuple[subprocess.Popen[by
         yield proc, http, z3950
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # say where it hung, and leave nothing running
+            proc.kill()
+            log = data_dir.parent / f"serve-{http}.log"
+            raise AssertionError("serve did not stop within 30 s of SIGTERM; its log ends:\n"
+                                 + log.read_text()[-3000:]) from None
 
 
 @pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])

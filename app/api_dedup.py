@@ -29,7 +29,8 @@ from store.records import queue_for_index
 
 router = APIRouter(prefix="/api", tags=["dedup"])
 
-_MEMBER_SQL = ("SELECT r.id, r.source, r.local_id, r.bib, r.marc, r.call_number, r.updated_at, "
+_MEMBER_SQL = ("SELECT r.id, r.source, r.local_id, r.bib, coalesce(r.marc, r.raw) AS marc, "
+               "r.call_number, r.updated_at, "
                "s.name FROM records r JOIN sources s ON s.code=r.source "
                "WHERE r.source=? AND r.local_id=? AND r.deleted=0")
 

@@ -18,11 +18,13 @@ from search.backend import SearchBackend
 from search.document import CatalogDocument
 from search.sqlite_drafts import DraftedEntry
 from store.db import StoreConnection, transaction
+from store.records import STORED_MARC
 
 GROUPS_PER_WRITE = 4  # outbox groups sent to the backend in one call (one transaction)
 _MEMBERS_SQL = """
-SELECT r.id, r.source, r.local_id, r.bib, r.marc, r.call_number, r.restricted, r.first_seen,
-       r.updated_at, r.cluster_id, s.name, s.library_type, s.district, s.priority,
+SELECT r.id, r.source, r.local_id, r.bib, coalesce(r.marc, r.raw) AS marc, r.call_number,
+       r.restricted, r.first_seen, r.updated_at, r.cluster_id, s.name, s.library_type,
+       s.district, s.priority,
        s.restricted AS source_restricted
 FROM records r JOIN sources s ON s.code = r.source
 WHERE r.deleted = 0 AND r.cluster_id IN ({marks})
@@ -103,7 +105,8 @@ def _build(conn: sqlite3.Connection, groups: dict[str, list[sqlite3.Row]]
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         content.update((r[0], (r[1], r[2])) for r in conn.execute(
-            f"SELECT id, bib, marc FROM records WHERE id IN ({','.join('?' * len(chunk))})",
+            f"SELECT id, bib, {STORED_MARC} FROM records WHERE id IN "
+            f"({','.join('?' * len(chunk))})",
             chunk))
     return {cid: build_document(cid, [_member(row, *content[row["id"]]) for row in members])
             for cid, members in groups.items()}

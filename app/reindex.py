@@ -21,7 +21,7 @@ from normalizers.clustering import Clusterer
 from search.backend import SearchBackend
 from search.document import CatalogDocument
 from store.db import transaction
-from store.records import queue_for_index
+from store.records import STORED_MARC, queue_for_index
 from store.sources import get_source
 
 Progress = Callable[[int], None]
@@ -64,7 +64,8 @@ def renormalize(conn: sqlite3.Connection, clusterer: Clusterer,
     changed = 0
     last = 0
     while rows := conn.execute(
-            "SELECT id, source, local_id, raw, bib, marc FROM records WHERE deleted = 0 AND "
+            f"SELECT id, source, local_id, raw, bib, {STORED_MARC} AS marc FROM records "
+            "WHERE deleted = 0 AND "
             "id > ? ORDER BY id LIMIT ?", (last, BATCH)).fetchall():
         last = rows[-1]["id"]
         with transaction(conn):
@@ -88,7 +89,8 @@ def _renormalize_one(conn: sqlite3.Connection, row: sqlite3.Row, clusterer: Clus
     if fresh is None or (fresh.bib_json == row["bib"] and fresh.marc == row["marc"]):
         return False
     conn.execute("UPDATE records SET bib=?, marc=?, profile=?, call_number=?, repairs=? "
-                 "WHERE id=?", (fresh.bib_json, fresh.marc, fresh.profile_json,
+                 "WHERE id=?", (fresh.bib_json, None if fresh.marc == raw else fresh.marc,
+                                fresh.profile_json,
                                 fresh.call_number, _json_list(fresh.repairs), row["id"]))
     queue_for_index(conn, clusterer.place(conn, row["id"]))
     return True

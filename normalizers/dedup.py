@@ -26,7 +26,7 @@ from normalizers.marc import Record, decode_field
 from normalizers.matching import verify
 from normalizers.matchkeys import Profile, keys_of, profile_of
 from store import dedup as db
-from store.records import set_cluster
+from store.records import STORED_MARC, set_cluster
 
 FORCED = 100.0  # score of a cluster joined through a manual 'merge'
 MAX_ATTRACT = 20  # single-record entries offered a freed place after a departure
@@ -311,7 +311,7 @@ def index_record(conn: sqlite3.Connection, record_id: int,
         profile = Profile.loads(profile_json)
         db.write_keys(conn, record_id, keys_of(profile), profile_json)
         return profile
-    row = conn.execute("SELECT marc, bib, profile FROM records WHERE id=? AND deleted=0",
+    row = conn.execute(f"SELECT {STORED_MARC}, bib, profile FROM records WHERE id=? AND deleted=0",
                        (record_id,)).fetchone()
     if row is None or row[1] is None:
         return None

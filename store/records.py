@@ -87,8 +87,14 @@ def replace_record(conn: sqlite3.Connection, rec: NormalizedRecord,
     return ("added" if was_deleted else "updated"), record_id
 
 
+# The record's MARC as stored: ``marc`` is NULL where it is the bytes received (``raw``),
+# as for most ISO 2709 records, so the store holds those bytes once. Read it as this.
+STORED_MARC = "coalesce(marc, raw)"
+
+
 def _values(rec: NormalizedRecord, stamp: str) -> tuple[object, ...]:
-    return (rec.datestamp, rec.raw, rec.raw_hash, rec.marc, rec.bib_json, rec.profile_json,
+    marc = None if rec.marc == rec.raw else rec.marc
+    return (rec.datestamp, rec.raw, rec.raw_hash, marc, rec.bib_json, rec.profile_json,
             json.dumps(list(rec.repairs), ensure_ascii=False) if rec.repairs else "[]",
             rec.call_number, int(rec.restricted), stamp)
 

@@ -65,8 +65,7 @@ def renormalize(conn: sqlite3.Connection, clusterer: Clusterer,
     last = 0
     while rows := conn.execute(
             f"SELECT id, source, local_id, raw, bib, {STORED_MARC} AS marc FROM records "
-            "WHERE deleted = 0 AND "
-            "id > ? ORDER BY id LIMIT ?", (last, BATCH)).fetchall():
+            "WHERE deleted = 0 AND id > ? ORDER BY id LIMIT ?", (last, BATCH)).fetchall():
         last = rows[-1]["id"]
         with transaction(conn):
             changed += sum(_renormalize_one(conn, row, clusterer) for row in rows)
@@ -90,8 +89,8 @@ def _renormalize_one(conn: sqlite3.Connection, row: sqlite3.Row, clusterer: Clus
         return False
     conn.execute("UPDATE records SET bib=?, marc=?, profile=?, call_number=?, repairs=? "
                  "WHERE id=?", (fresh.bib_json, None if fresh.marc == raw else fresh.marc,
-                                fresh.profile_json,
-                                fresh.call_number, _json_list(fresh.repairs), row["id"]))
+                                fresh.profile_json, fresh.call_number,
+                                _json_list(fresh.repairs), row["id"]))
     queue_for_index(conn, clusterer.place(conn, row["id"]))
     return True
 

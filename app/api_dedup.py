@@ -25,11 +25,11 @@ from normalizers.marc import to_marcxml
 from search.document import CatalogDocument
 from store import dedup as db
 from store.db import transaction
-from store.records import queue_for_index
+from store.records import STORED_MARC, queue_for_index
 
 router = APIRouter(prefix="/api", tags=["dedup"])
 
-_MEMBER_SQL = ("SELECT r.id, r.source, r.local_id, r.bib, coalesce(r.marc, r.raw) AS marc, "
+_MEMBER_SQL = (f"SELECT r.id, r.source, r.local_id, r.bib, {STORED_MARC} AS marc, "
                "r.call_number, r.updated_at, "
                "s.name FROM records r JOIN sources s ON s.code=r.source "
                "WHERE r.source=? AND r.local_id=? AND r.deleted=0")

@@ -21,13 +21,12 @@ from store.db import StoreConnection, transaction
 from store.records import STORED_MARC
 
 GROUPS_PER_WRITE = 4  # outbox groups sent to the backend in one call (one transaction)
-_MEMBERS_SQL = """
-SELECT r.id, r.source, r.local_id, r.bib, coalesce(r.marc, r.raw) AS marc, r.call_number,
-       r.restricted, r.first_seen, r.updated_at, r.cluster_id, s.name, s.library_type,
-       s.district, s.priority,
-       s.restricted AS source_restricted
+_MEMBERS_SQL = f"""
+SELECT r.id, r.source, r.local_id, r.bib, {STORED_MARC} AS marc, r.call_number, r.restricted,
+       r.first_seen, r.updated_at, r.cluster_id, s.name, s.library_type, s.district,
+       s.priority, s.restricted AS source_restricted
 FROM records r JOIN sources s ON s.code = r.source
-WHERE r.deleted = 0 AND r.cluster_id IN ({marks})
+WHERE r.deleted = 0 AND r.cluster_id IN ({{marks}})
 """
 
 

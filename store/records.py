@@ -88,7 +88,8 @@ def replace_record(conn: sqlite3.Connection, rec: NormalizedRecord,
 
 
 # The record's MARC as stored: ``marc`` is NULL where it is the bytes received (``raw``),
-# as for most ISO 2709 records, so the store holds those bytes once. Read it as this.
+# as for most ISO 2709 records, so the store holds those bytes once. Read it as this (no
+# other table of a join has these two columns).
 STORED_MARC = "coalesce(marc, raw)"
 
 

@@ -21,7 +21,7 @@ from normalizers.clustering import Clusterer
 from search.backend import SearchBackend
 from search.document import CatalogDocument
 from store.db import transaction
-from store.records import STORED_MARC, queue_for_index
+from store.records import STORED_MARC, marc_column, queue_for_index
 from store.sources import get_source
 
 Progress = Callable[[int], None]
@@ -88,7 +88,7 @@ def _renormalize_one(conn: sqlite3.Connection, row: sqlite3.Row, clusterer: Clus
     if fresh is None or (fresh.bib_json == row["bib"] and fresh.marc == row["marc"]):
         return False
     conn.execute("UPDATE records SET bib=?, marc=?, profile=?, call_number=?, repairs=? "
-                 "WHERE id=?", (fresh.bib_json, None if fresh.marc == raw else fresh.marc,
+                 "WHERE id=?", (fresh.bib_json, marc_column(fresh.marc, raw),
                                 fresh.profile_json, fresh.call_number,
                                 _json_list(fresh.repairs), row["id"]))
     queue_for_index(conn, clusterer.place(conn, row["id"]))

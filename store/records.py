@@ -93,9 +93,14 @@ def replace_record(conn: sqlite3.Connection, rec: NormalizedRecord,
 STORED_MARC = "coalesce(marc, raw)"
 
 
+def marc_column(marc: bytes, raw: bytes) -> bytes | None:
+    """What ``records.marc`` holds for this MARC (see ``STORED_MARC``)."""
+    return None if marc == raw else marc
+
+
 def _values(rec: NormalizedRecord, stamp: str) -> tuple[object, ...]:
-    marc = None if rec.marc == rec.raw else rec.marc
-    return (rec.datestamp, rec.raw, rec.raw_hash, marc, rec.bib_json, rec.profile_json,
+    return (rec.datestamp, rec.raw, rec.raw_hash, marc_column(rec.marc, rec.raw),
+            rec.bib_json, rec.profile_json,
             json.dumps(list(rec.repairs), ensure_ascii=False) if rec.repairs else "[]",
             rec.call_number, int(rec.restricted), stamp)
 

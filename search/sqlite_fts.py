@@ -29,6 +29,7 @@ from search.inline import Overran
 from search.query import MatchAll, ScanRequest, Scope, SearchRequest
 from search.sqlite_compile import Compiled, compile_query
 from search.sqlite_drafts import DraftedEntry
+from search.sqlite_insert import insert_rows
 from search.sqlite_rank import FAST, Ranking
 from search.sqlite_rows import doc_rows
 from search.sqlite_schema import (
@@ -49,7 +50,6 @@ _RANKED_IDS = 100  # ids kept in relevance order per query, for the pages asked 
 _FIRST_IDS = 40  # kept by a first page: SRU's next three pages, Koha's present of 20
 _PROGRESS_STEPS = 1000  # SQLite VM steps between deadline checks of a brief read (~20 us)
 CacheKey = tuple[object, ...]
-_TEXT_MARKS = ", ".join("?" * (len(TEXT_COLUMNS) + 1))
 _COLUMNS = ", ".join(TEXT_COLUMNS)
 
 
@@ -184,20 +184,15 @@ class SqliteFtsBackend:
             rows = [doc_rows(top + i + 1, doc) if isinstance(doc, CatalogDocument)
                     else doc.rows.bind(top + i + 1, doc.id, doc.added, doc.updated)
                     for i, doc in enumerate(latest)]
-            conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             [r.entry for r in rows])
-            conn.executemany("INSERT INTO docs(rowid, json, marc) VALUES (?, ?, ?)",
-                             [r.json for r in rows])
-            conn.executemany("INSERT INTO pubmarc VALUES (?, ?, ?)",
-                             [r.pub for r in rows if r.pub is not None])
-            conn.executemany(f"INSERT INTO ftext VALUES ({_TEXT_MARKS})", [r.text for r in rows])
+            insert_rows(conn, "entries", [r.entry for r in rows])
+            insert_rows(conn, "docs(rowid, json, marc)", [r.json for r in rows])
+            insert_rows(conn, "pubmarc", [r.pub for r in rows if r.pub is not None])
+            insert_rows(conn, "ftext", [r.text for r in rows])
             # the rows just claimed, in rowid order, read back rather than bound again
             conn.execute(f"INSERT INTO fts(rowid, {_COLUMNS}) SELECT rowid, {_COLUMNS} "
                          "FROM ftext WHERE rowid > ?", (top,))
-            conn.executemany("INSERT INTO vals VALUES (?, ?, ?, ?, ?, ?)",
-                             [v for r in rows for v in r.vals])
-            conn.executemany("INSERT INTO holdings VALUES (?, ?, ?)",
-                             [h for r in rows for h in r.holdings])
+            insert_rows(conn, "vals", [v for r in rows for v in r.vals])
+            insert_rows(conn, "holdings", [h for r in rows for h in r.holdings])
 
     def delete(self, ids: Sequence[str]) -> None:
         with self._write() as conn:

@@ -92,13 +92,14 @@ class Prepared:
 
 
 def prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str,
-            draft_for: Source | None = None) -> Prepared:
+            draft_for: Source | None = None, profiles: bool = True) -> Prepared:
     """Everything about one record that needs no store: pure, so it can run in a worker.
-    With ``draft_for`` (the record's source), also draft its one-record entry.
+    With ``draft_for`` (the record's source), also draft its one-record entry; without
+    ``profiles`` (``Clusterer.wants_profiles``), no match profile or keys.
 
     Whatever goes wrong with one record sets that record aside; the batch goes on."""
     try:
-        return _prepare(raw, holdings_field, restricted, source, draft_for)
+        return _prepare(raw, holdings_field, restricted, source, draft_for, profiles)
     except Exception as error:  # a bug meets odd data: keep the bytes and the reason
         log.exception("record %s at %d could not be normalized", raw.origin, raw.position)
         return Prepared(raw, error=f"could not be normalized ({type(error).__name__}: "
@@ -106,7 +107,7 @@ def prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str,
 
 
 def _prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str,
-             draft_for: Source | None) -> Prepared:
+             draft_for: Source | None, profiles: bool) -> Prepared:
     if raw.deleted and raw.local_id:
         return Prepared(raw, raw.local_id, deleted=True)
     try:
@@ -122,17 +123,18 @@ def _prepare(raw: RawRecord, holdings_field: str, restricted: bool, source: str,
         return Prepared(raw, local_id, deleted=True)
     fields = FieldIndex(record)  # one tag index for the Bib, profile and call number
     bib = bib_from_record(fields)
-    profile = profile_of(fields, bib)
+    profile = profile_of(fields, bib) if profiles else None
     marc = decoded.encoded()
     if marc == raw.data:  # most records: one object, pickled once on its way to the writer
         marc = raw.data
     normalized = NormalizedRecord(
         source=source, local_id=local_id, raw=raw.data,
         raw_hash=hashlib.sha1(raw.data).hexdigest(), marc=marc,
-        bib_json=bib.dumps(), profile_json=profile.dumps(),
+        bib_json=bib.dumps(), profile_json=None if profile is None else profile.dumps(),
         repairs=tuple(decoded.repairs),
         call_number=call_number(fields, holdings_field), restricted=restricted,
-        datestamp=raw.datestamp, match_keys=tuple(sorted(keys_of(profile))))
+        datestamp=raw.datestamp,
+        match_keys=None if profile is None else tuple(sorted(keys_of(profile))))
     return Prepared(raw, local_id, record=normalized,
                     draft=_draft(normalized, bib, draft_for) if draft_for else None)
 
@@ -146,15 +148,18 @@ def _draft(record: NormalizedRecord, bib: Bib, source: Source) -> EntryDraft | N
 
 
 def prepare_many(raws: list[RawRecord], holdings_field: str, restricted: bool,
-                 source: str, draft_for: Source | None = None) -> list[Prepared]:
-    return [prepare(raw, holdings_field, restricted, source, draft_for) for raw in raws]
+                 source: str, profiles: bool = True,
+                 draft_for: Source | None = None) -> list[Prepared]:
+    return [prepare(raw, holdings_field, restricted, source, draft_for, profiles)
+            for raw in raws]
 
 
 def apply_batch(conn: sqlite3.Connection, source: Source, raws: Iterable[RawRecord],
                 clusterer: Clusterer) -> IngestCounts:
     """Store a batch inside the caller's open transaction."""
-    return apply_prepared(conn, source, prepare_many(list(raws), source.holdings_field,
-                                                     source.restricted, source.code), clusterer)
+    return apply_prepared(conn, source, prepare_many(
+        list(raws), source.holdings_field, source.restricted, source.code,
+        clusterer.wants_profiles), clusterer)
 
 
 def apply_prepared(conn: sqlite3.Connection, source: Source, items: Iterable[Prepared],
@@ -282,7 +287,7 @@ def ingest_records(conn: sqlite3.Connection, source: Source, raws: Iterable[RawR
     # Drafted entries are kept only until the drain that follows each commit.
     balance = _Balance(workers > 0, after_batch is not None and marks, BALANCE_START)
     total = IngestCounts()
-    args = (source.holdings_field, source.restricted, source.code)
+    args = (source.holdings_field, source.restricted, source.code, clusterer.wants_profiles)
     with _fewer_collections(), _preparer(workers) as submit:
         pending: deque[Future[list[Prepared]]] = deque()
         for chunk in _batches(iter(raws), size):

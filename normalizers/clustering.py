@@ -18,6 +18,12 @@ from store.records import set_cluster
 
 
 class Clusterer(Protocol):
+    # Whether placing uses each record's match profile. Without, ingest neither computes
+    # nor stores it (``records.profile`` NULL); whatever places such a record later
+    # derives it from the stored MARC (``normalizers.dedup.index_record``).
+    @property
+    def wants_profiles(self) -> bool: ...
+
     def batch(self, conn: sqlite3.Connection) -> AbstractContextManager[None]:
         """Scope of many ``place``/``remove`` calls in one transaction (for read caches)."""
 
@@ -69,6 +75,8 @@ def drop_if_empty(conn: sqlite3.Connection, cluster_id: str) -> None:
 
 class SingletonClusterer:
     """One entry per record: the skeleton's behaviour, and dedup switched off."""
+
+    wants_profiles = False
 
     def batch(self, conn: sqlite3.Connection) -> AbstractContextManager[None]:
         return nullcontext()

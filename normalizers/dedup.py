@@ -44,6 +44,8 @@ class Member:
 class DedupClusterer:
     """The ``Clusterer`` protocol with deduplication (see the module doc)."""
 
+    wants_profiles = True
+
     def __init__(self) -> None:
         self._held: HeldRules | None = None
 

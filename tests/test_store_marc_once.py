@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from app.indexer import load_documents
+from app.ingest import prepare
 from app.reindex import renormalize
+from harvesters.raw import RawRecord
 from normalizers.clustering import SingletonClusterer
 from normalizers.dedup import index_record
 from normalizers.matchkeys import Profile
@@ -43,10 +45,12 @@ def test_renormalize_changes_nothing_and_keeps_the_marc_once(catalog: Catalog) -
 
 
 def test_a_profile_is_rebuilt_from_the_marc_stored_once(catalog: Catalog) -> None:
-    catalog.ingest(FIXTURES / "lc-sample.mrc", "VN-A")
-    record_id, profile = catalog.conn.execute(
-        "SELECT id, profile FROM records WHERE marc IS NULL ORDER BY id LIMIT 1").fetchone()
-    with transaction(catalog.conn):  # a row from before profiles were stored beside it
-        catalog.conn.execute("UPDATE records SET profile = NULL WHERE id = ?", (record_id,))
+    catalog.ingest(FIXTURES / "lc-sample.mrc", "VN-A")  # without dedup: no profile stored
+    record_id, raw = catalog.conn.execute(
+        "SELECT id, raw FROM records WHERE marc IS NULL AND profile IS NULL ORDER BY id LIMIT 1"
+    ).fetchone()
+    expected = prepare(RawRecord(raw, "iso2709", 0), "852", False, "VN-A").record
+    assert expected is not None and expected.profile_json is not None
+    with transaction(catalog.conn):
         rebuilt = index_record(catalog.conn, record_id)
-    assert rebuilt == Profile.loads(profile)
+    assert rebuilt == Profile.loads(expected.profile_json)

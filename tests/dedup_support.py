@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from functools import cache
 from pathlib import Path
 
@@ -50,3 +51,12 @@ def rng() -> random.Random:
 
 def raw(record: Record, position: int = 1) -> RawRecord:
     return RawRecord(to_iso2709(record), "iso2709", position, origin="test")
+
+
+def entries_of(conn: sqlite3.Connection) -> set[frozenset[str]]:
+    """The store's entries, each as the set of its live records ("SOURCE:local-id")."""
+    groups: dict[str, set[str]] = {}
+    for source, local_id, cluster in conn.execute(
+            "SELECT source, local_id, cluster_id FROM records WHERE deleted=0"):
+        groups.setdefault(cluster, set()).add(f"{source}:{local_id}")
+    return {frozenset(g) for g in groups.values()}

@@ -18,7 +18,14 @@ from normalizers.dedup import DedupClusterer
 from normalizers.marc import Record
 from store.db import open_store, transaction
 from store.sources import Source, save_source
-from tests.dedup_support import AGAINST_THE_FLOOD, FIXTURES, SPRING_ESSENCE, raw, real
+from tests.dedup_support import (
+    AGAINST_THE_FLOOD,
+    FIXTURES,
+    SPRING_ESSENCE,
+    entries_of,
+    raw,
+    real,
+)
 
 LIBS = ("VN-DT-001", "VN-DT-010", "VN-DT-020")
 
@@ -47,14 +54,6 @@ def _entry(conn: sqlite3.Connection, source: str, local_id: str) -> str:
     return str(row[0])
 
 
-def _entries(conn: sqlite3.Connection) -> set[frozenset[str]]:
-    groups: dict[str, set[str]] = {}
-    for source, local_id, cluster in conn.execute(
-            "SELECT source, local_id, cluster_id FROM records WHERE deleted=0"):
-        groups.setdefault(cluster, set()).add(f"{source}:{local_id}")
-    return {frozenset(g) for g in groups.values()}
-
-
 def test_three_libraries_same_records_give_one_entry_each(conn: sqlite3.Connection) -> None:
     for code in LIBS:
         ingest_records(conn, Source(code, code), read_marc_path(FIXTURES / "lc-sample.mrc"),
@@ -71,7 +70,7 @@ def test_variant_copies_join_and_hard_negatives_stay_apart(conn: sqlite3.Connect
     _ingest(conn, LIBS[2], [_copy(base, LIBS[2], 1, 2)])
     _ingest(conn, "VN-DT-030", [raw(v.relabel(v.other_edition(base, random.Random(3)),
                                               "VN-DT-030", 1))])
-    entries = _entries(conn)
+    entries = entries_of(conn)
     assert len(entries) == 2
     assert max(len(e) for e in entries) == 3
 
@@ -79,7 +78,7 @@ def test_variant_copies_join_and_hard_negatives_stay_apart(conn: sqlite3.Connect
 def test_one_record_per_source_in_an_entry(conn: sqlite3.Connection) -> None:
     base = real(SPRING_ESSENCE)
     _ingest(conn, LIBS[0], [raw(v.relabel(base, LIBS[0], 1)), raw(v.relabel(base, LIBS[0], 2))])
-    assert len(_entries(conn)) == 2
+    assert len(entries_of(conn)) == 2
 
 
 def test_result_does_not_depend_on_ingest_order(tmp_path: Path) -> None:
@@ -94,7 +93,7 @@ def test_result_does_not_depend_on_ingest_order(tmp_path: Path) -> None:
                 save_source(conn, Source(code, code))
         for code in order:
             _ingest(conn, code, data[code])
-        results.append(_entries(conn))
+        results.append(entries_of(conn))
         conn.close()
     assert results[0] == results[1] and len(results[0]) == 2
 
@@ -109,7 +108,7 @@ def test_ids_stay_stable_and_departures_are_rechecked(conn: sqlite3.Connection) 
     _ingest(conn, LIBS[0], [RawRecord(b"", "iso2709", 1, local_id="vn-dt-0010000001",
                                       deleted=True)])
     assert _entry(conn, LIBS[1], "vn-dt-0100000001") == entry  # the founder left, id stays
-    assert len(_entries(conn)) == 1
+    assert len(entries_of(conn)) == 1
     changed = v.relabel(v.reprint(base, random.Random(1)), LIBS[2], 1)  # now another year
     _ingest(conn, LIBS[2], [raw(changed, 2)])
     assert _entry(conn, LIBS[1], "vn-dt-0100000001") == entry
@@ -123,10 +122,10 @@ def test_a_record_that_leaves_lets_a_waiting_copy_in(conn: sqlite3.Connection) -
     _ingest(conn, LIBS[0], [raw(v.relabel(base, LIBS[0], 1))])
     _ingest(conn, LIBS[1], [_copy(base, LIBS[1], 1, 1)])
     _ingest(conn, LIBS[0], [raw(v.relabel(base, LIBS[0], 2))])  # second copy, same library
-    assert len(_entries(conn)) == 2
+    assert len(entries_of(conn)) == 2
     _ingest(conn, LIBS[0], [RawRecord(b"", "iso2709", 1, local_id="vn-dt-0010000001",
                                       deleted=True)])
-    assert _entries(conn) == {frozenset({"VN-DT-010:vn-dt-0100000001",
+    assert entries_of(conn) == {frozenset({"VN-DT-010:vn-dt-0100000001",
                                          "VN-DT-001:vn-dt-0010000002"})}
 
 
@@ -136,25 +135,25 @@ def test_split_and_merge_overrides_survive_reharvest(conn: sqlite3.Connection) -
     _ingest(conn, LIBS[0], [first])
     _ingest(conn, LIBS[1], [second])
     a, b = "VN-DT-001:vn-dt-0010000001", "VN-DT-010:vn-dt-0100000001"
-    assert len(_entries(conn)) == 1
+    assert len(entries_of(conn)) == 1
     with transaction(conn):
         overrides.split(conn, a, b, "two printings")
-    assert len(_entries(conn)) == 2
+    assert len(entries_of(conn)) == 2
     changed = v.relabel(v.punctuation(base, random.Random(9)), LIBS[1], 1)
     _ingest(conn, LIBS[1], [raw(changed, 2)])  # re-harvested with changes
-    assert len(_entries(conn)) == 2
+    assert len(entries_of(conn)) == 2
     with transaction(conn):
         overrides.forget(conn, a, b)
-        assert len(_entries(conn)) == 1
+        assert len(entries_of(conn)) == 1
     reprint = raw(v.relabel(v.reprint(base, random.Random(2)), LIBS[2], 1))
     _ingest(conn, LIBS[2], [reprint])
-    assert len(_entries(conn)) == 2
+    assert len(entries_of(conn)) == 2
     with transaction(conn):
         overrides.merge(conn, a, "VN-DT-020:vn-dt-0200000001", "same book, year typo")
-    assert len(_entries(conn)) == 1
+    assert len(entries_of(conn)) == 1
     _ingest(conn, LIBS[2], [raw(v.relabel(v.nfd(v.reprint(base, random.Random(2)),
                                                 random.Random(1)), LIBS[2], 1), 3)])
-    assert len(_entries(conn)) == 1
+    assert len(entries_of(conn)) == 1
     assert overrides.explain(conn, a, "VN-DT-020:vn-dt-0200000001")["override"] == "merge"
 
 

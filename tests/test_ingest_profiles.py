@@ -12,6 +12,7 @@ from normalizers.dedup import DedupClusterer
 from store.db import open_store, transaction
 from store.sources import Source, save_source
 from tests.conftest import FIXTURES
+from tests.dedup_support import entries_of
 
 LIBRARIES = ("VN-DT-001", "VN-DT-010")
 
@@ -26,14 +27,6 @@ def _store(path: Path, clusterer: Clusterer) -> sqlite3.Connection:
         ingest_records(conn, source, read_marc_path(FIXTURES / "lc-sample.mrc"), clusterer,
                        workers=1)
     return conn
-
-
-def _entries(conn: sqlite3.Connection) -> set[frozenset[str]]:
-    groups: dict[str, set[str]] = {}
-    for source, local_id, cluster in conn.execute(
-            "SELECT source, local_id, cluster_id FROM records WHERE deleted = 0"):
-        groups.setdefault(cluster, set()).add(f"{source}:{local_id}")
-    return {frozenset(group) for group in groups.values()}
 
 
 def test_without_dedup_no_profile_or_match_key_is_stored(tmp_path: Path) -> None:
@@ -61,6 +54,6 @@ def test_records_stored_without_profiles_cluster_as_if_dedup_had_been_on(
         for record_id in ids:
             clusterer.place(off, record_id)
     on = _store(tmp_path / "on.sqlite", DedupClusterer())
-    entries = _entries(on)
-    assert _entries(off) == entries
+    entries = entries_of(on)
+    assert entries_of(off) == entries
     assert any(len(group) == len(LIBRARIES) for group in entries)  # the copies did merge

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from itertools import repeat
 from typing import NamedTuple
 
 from search.document import FIELD_NAMES, CatalogDocument
@@ -53,14 +54,13 @@ class RowsDraft(NamedTuple):
     def bind(self, rowid: int, entry_id: str, added: str, updated: str) -> DocRows:
         document = (f'{{"id":{_text(entry_id)},{self.json_middle},"added":{_text(added)},'
                     f'"updated":{_text(updated)}}}')
+        # zip pulls each row's values from the flat tuples in turn, in C
         items = iter(self.vals)
-        vals: list[ValRow] = [(rowid, index, key, "", 0, display)
-                              for index, key, display in zip(items, items, items, strict=False)]
+        vals: list[ValRow] = list(zip(repeat(rowid), items, items, repeat(""), repeat(0), items))
         if self.library_vals:
             vals += library_rows(rowid, self.library_vals)
         pairs = iter(self.holdings)
-        holdings: list[SqlRow] = [(rowid, library, flag)
-                                  for library, flag in zip(pairs, pairs, strict=False)]
+        holdings: list[SqlRow] = list(zip(repeat(rowid), pairs, pairs))
         return new_doc_rows((rowid, entry_id, *self.entry, added), (rowid, document, self.marc),
                             (rowid, *self.text), vals, holdings,
                             pub_row(rowid, entry_id, self.usmarc))

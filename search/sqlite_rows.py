@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from normalizers.bib import json_text
@@ -232,11 +233,9 @@ def _restricted(holding: Holding) -> bool:
 
 
 def library_rows(rowid: int, flat: Sequence[object]) -> list[ValRow]:
-    """``vals`` rows of ``library_values``."""
+    """``vals`` rows of ``library_values``: zip pulls each row's five values in turn."""
     items = iter(flat)
-    return [(rowid, index, key, library, flag, display)  # type: ignore[misc]
-            for index, key, library, flag, display in zip(items, items, items, items, items,
-                                                              strict=False)]
+    return list(zip(repeat(rowid), items, items, items, items, items))
 
 
 def val_rows(rowid: int, doc: CatalogDocument, isbns: list[tuple[str, list[str]]] | None = None,
